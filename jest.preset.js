@@ -1,0 +1,31 @@
+// Shared Jest settings: SWC transpiles TypeScript (with decorator metadata for Nest DI) and
+// rewrites @ordermesh/* aliases through .swcrc, so tests run the same module graph as the build.
+const path = require('node:path');
+const fs = require('node:fs');
+
+const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
+const { paths } = JSON.parse(fs.readFileSync(path.join(__dirname, 'tsconfig.base.json'), 'utf8')).compilerOptions;
+
+const moduleNameMapper = {};
+for (const [alias, [target]] of Object.entries(paths)) {
+  const key = '^' + alias.replace('/*', '/(.*)') + '$';
+  moduleNameMapper[key] = path.join(__dirname, target.replace('/*', '/$1'));
+}
+
+/** @param {string} projectDir @param {'unit'|'int'} kind */
+module.exports = function preset(projectDir, kind) {
+  const name = path.relative(__dirname, projectDir).replace(/[\\/]/g, '-');
+  return {
+    rootDir: projectDir,
+    displayName: `${name}:${kind}`,
+    testEnvironment: 'node',
+    transform: {
+      '^.+\\.ts$': ['@swc/jest', { ...swcrc, jsc: { ...swcrc.jsc, baseUrl: __dirname }, sourceMaps: 'inline', swcrc: false }],
+    },
+    moduleNameMapper,
+    moduleFileExtensions: ['ts', 'js', 'json'],
+    testMatch: kind === 'unit' ? ['<rootDir>/**/*.spec.ts'] : ['<rootDir>/**/*.int-spec.ts'],
+    testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    ...(kind === 'int' ? { testTimeout: 120_000, maxWorkers: 1 } : {}),
+  };
+};
