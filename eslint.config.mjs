@@ -35,7 +35,7 @@ export default [
     },
   },
   {
-    files: ['libs/platform/src/kafka/**/*.ts', 'libs/embedded-kafka/**/*.ts'],
+    files: ['libs/platform/src/kafka/**/*.ts', 'libs/embedded-kafka/test/**/*.ts', 'libs/embedded-kafka/bench/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {
