@@ -6,26 +6,40 @@ const fs = require('node:fs');
 const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
 const { paths } = JSON.parse(fs.readFileSync(path.join(__dirname, 'tsconfig.base.json'), 'utf8')).compilerOptions;
 
+const ESM_ONLY = ['content-disposition'];
+
 const moduleNameMapper = {};
 for (const [alias, [target]] of Object.entries(paths)) {
   const key = '^' + alias.replace('/*', '/(.*)') + '$';
   moduleNameMapper[key] = path.join(__dirname, target.replace('/*', '/$1'));
 }
 
-/** @param {string} projectDir @param {'unit'|'int'} kind */
-module.exports = function preset(projectDir, kind) {
+/**
+ * @param {string} projectDir
+ * @param {'unit'|'int'} kind
+ * @param {{ postgres?: boolean }} [opts] postgres: start (or reuse) the test run's PostgreSQL cluster
+ */
+module.exports = function preset(projectDir, kind, opts = {}) {
   const name = path.relative(__dirname, projectDir).replace(/[\\/]/g, '-');
   return {
     rootDir: projectDir,
     displayName: `${name}:${kind}`,
     testEnvironment: 'node',
     transform: {
-      '^.+\\.ts$': ['@swc/jest', { ...swcrc, jsc: { ...swcrc.jsc, baseUrl: __dirname }, sourceMaps: 'inline', swcrc: false }],
+      '^.+\\.(ts|js)$': ['@swc/jest', { ...swcrc, jsc: { ...swcrc.jsc, baseUrl: __dirname }, sourceMaps: 'inline', swcrc: false }],
     },
     moduleNameMapper,
+    // ES-module-only dependencies that Jest 30 on Node 20 cannot require(): compile them to CommonJS.
+    transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
     moduleFileExtensions: ['ts', 'js', 'json'],
     testMatch: kind === 'unit' ? ['<rootDir>/**/*.spec.ts'] : ['<rootDir>/**/*.int-spec.ts'],
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
     ...(kind === 'int' ? { testTimeout: 120_000, maxWorkers: 1 } : {}),
+    ...(opts.postgres
+      ? {
+          globalSetup: path.join(__dirname, 'libs/testing/src/jest/global-setup.ts'),
+          globalTeardown: path.join(__dirname, 'libs/testing/src/jest/global-teardown.ts'),
+        }
+      : {}),
   };
 };

@@ -1,0 +1,60 @@
+import type { IncomingMessage } from 'node:http';
+import { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { CORRELATION_HEADER, correlationIdFrom } from '../logging/logger.module';
+import { HttpErrorFilter } from './http-error.filter';
+import { createValidationPipe } from './validation';
+
+export interface HttpAppOptions {
+  /** The app's root module, already configured (e.g. `OrderAppModule.register(config)`). */
+  module: Type<unknown> | ReturnType<typeof Object>;
+  title: string;
+  description: string;
+  bodyLimitBytes?: number;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Builds a fully configured (not yet listening) Nest app on Fastify. Tests and main.ts share it. */
+export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // The request id is the correlation id: the caller's when it sends a sane one, else a new UUID.
+    requestIdHeader: false,
+    genReqId: (req: IncomingMessage) => correlationIdFrom(req.headers[CORRELATION_HEADER]),
+  });
+  const fastify = adapter.getInstance();
+  // JSON only: anything else is 415 rather than a string reaching validation.
+  fastify.removeContentTypeParser(['text/plain']);
+  fastify.addHook('onRequest', (req, reply, done) => {
+    void reply.header(CORRELATION_HEADER, req.id);
+    done();
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(opts.module as Type<unknown>, adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+  setupSwagger(app, opts);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+function setupSwagger(app: INestApplication, opts: HttpAppOptions): void {
+  const config = new DocumentBuilder().setTitle(opts.title).setDescription(opts.description).setVersion('1.0').build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
+}
+
+/** Starts listening and logs where; resolves with the bound port. */
+export async function listen(app: NestFastifyApplication, port: number, host = '0.0.0.0'): Promise<number> {
+  await app.listen(port, host);
+  const address = app.getHttpServer().address();
+  return typeof address === 'object' && address ? address.port : port;
+}

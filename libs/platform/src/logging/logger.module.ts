@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { LogLevel } from '../config/env-decorators';
+
+export const CORRELATION_HEADER = 'x-correlation-id';
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A caller's correlation id is kept when it is a sane token; otherwise a new one is minted. */
+export function correlationIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && SAFE_ID.test(value) ? value : randomUUID();
+}
+
+export interface LoggingOptions {
+  service: string;
+  level: LogLevel;
+}
+
+/** JSON logs via pino: one line per request with service and correlation id; secrets are redacted. */
+export function loggingModule(opts: LoggingOptions): DynamicModule {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      level: opts.level,
+      base: { service: opts.service },
+      messageKey: 'msg',
+      timestamp: () => `,"time":"${new Date().toISOString()}"`,
+      formatters: { level: (label: string) => ({ level: label }) },
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+        censor: '[redacted]',
+      },
+      customProps: (req: IncomingMessage) => ({ correlationId: (req as IncomingMessage & { id?: string }).id }),
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req: IncomingMessage) => req.url?.startsWith('/health') ?? false },
+      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    },
+  });
+}

@@ -1,0 +1,15 @@
+/**
+ * How a test run finds its PostgreSQL cluster: `npm test` (tools/test.mjs) starts one and passes its base URL
+ * in ORDERMESH_TEST_PG_URL; a single project's run starts its own in the Jest global setup.
+ */
+export const TEST_PG_URL_VAR = 'ORDERMESH_TEST_PG_URL';
+
+export function testClusterUrl(database: string): string {
+  const base = process.env[TEST_PG_URL_VAR];
+  if (!base) {
+    throw new Error(`${TEST_PG_URL_VAR} is not set: run integration tests through npm test or a jest int config`);
+  }
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
