@@ -83,7 +83,7 @@ export class FaultProxy {
 
 /** Calls `onFrame` with each complete length-prefixed frame (length prefix included). */
 function frames(socket: net.Socket, onFrame: (frame: Buffer) => void): void {
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   socket.on('data', (d: Buffer) => {
     buf = buf.length ? Buffer.concat([buf, d]) : d;
     while (buf.length >= 4) {

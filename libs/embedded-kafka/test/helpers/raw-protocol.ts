@@ -329,7 +329,7 @@ export const ErrorCode = {
 /** A single TCP connection speaking request header v1 / response header v0. */
 export class RawClient {
   private socket!: net.Socket;
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private nextCorrelationId = 1;
   private pending = new Map<number, { resolve: (r: Reader) => void; reject: (e: Error) => void }>();
   private closedError: Error | null = null;

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { INestApplication, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,7 +10,7 @@ import { createValidationPipe } from './validation';
 
 export interface HttpAppOptions {
   /** The app's root module, already configured (e.g. `OrderAppModule.register(config)`). */
-  module: Type<unknown> | ReturnType<typeof Object>;
+  module: Type<unknown> | DynamicModule;
   title: string;
   description: string;
   bodyLimitBytes?: number;
@@ -33,7 +33,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
     void reply.header(CORRELATION_HEADER, req.id);
     done();
   });
-  const app = await NestFactory.create<NestFastifyApplication>(opts.module as Type<unknown>, adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
@@ -57,4 +57,28 @@ export async function listen(app: NestFastifyApplication, port: number, host = '
   await app.listen(port, host);
   const address = app.getHttpServer().address();
   return typeof address === 'object' && address ? address.port : port;
+}
+
+export interface ServiceDefinition<C extends { http: { port: number; host: string } }> {
+  name: string;
+  description: string;
+  loadConfig: () => C;
+  module: (config: C) => DynamicModule;
+}
+
+/** A service's main(): validate config (fail fast), build the app, listen. Boot failures exit 1 with the reason. */
+export function runService<C extends { http: { port: number; host: string } }>(def: ServiceDefinition<C>): void {
+  const boot = async () => {
+    const config = def.loadConfig();
+    const app = await createHttpApp({
+      module: def.module(config),
+      title: `ordermesh ${def.name} service`,
+      description: def.description,
+    });
+    await listen(app, config.http.port, config.http.host);
+  };
+  boot().catch((err: unknown) => {
+    process.stderr.write(`${def.name} service failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
 }

@@ -1,0 +1,28 @@
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import { IsLogLevel, IsPort, IsPostgresUrl, loadEnv, LogLevel } from '@ordermesh/platform';
+
+/** Every environment variable the payment service reads, with its default. The only place that reads process.env. */
+class PaymentEnv {
+  @IsPort() HTTP_PORT = 3002;
+  @IsString() HTTP_HOST = '0.0.0.0';
+  @IsPostgresUrl() DATABASE_URL!: string;
+  @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE = 10;
+  @IsLogLevel() LOG_LEVEL: LogLevel = 'info';
+}
+
+export interface PaymentConfig {
+  service: 'payment';
+  http: { port: number; host: string };
+  database: { url: string; poolSize: number };
+  log: { level: LogLevel };
+}
+
+export function loadPaymentConfig(env: Record<string, string | undefined> = process.env): PaymentConfig {
+  const e = loadEnv(PaymentEnv, env);
+  return {
+    service: 'payment',
+    http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    log: { level: e.LOG_LEVEL },
+  };
+}

@@ -1,0 +1,33 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsUUID } from 'class-validator';
+import { PAYMENT_STATUSES, PaymentSnapshot, PaymentStatus } from '../../../domain/payment';
+
+export class FindPaymentsQuery {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all')
+  orderId!: string;
+}
+
+export class PaymentResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) orderId!: string;
+  @ApiProperty({ description: 'Integer minor units' }) amount!: number;
+  @ApiProperty() currency!: string;
+  @ApiProperty({ enum: PAYMENT_STATUSES }) status!: PaymentStatus;
+  @ApiProperty({ nullable: true, type: String }) declineReason!: string | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+
+  static from(p: PaymentSnapshot): PaymentResponse {
+    return {
+      id: p.id,
+      orderId: p.orderId,
+      amount: p.amount,
+      currency: p.currency,
+      status: p.status,
+      declineReason: p.declineReason,
+      createdAt: p.createdAt.toISOString(),
+      updatedAt: p.updatedAt.toISOString(),
+    };
+  }
+}
