@@ -34,6 +34,10 @@ module.exports = function preset(projectDir, kind, opts = {}) {
     moduleFileExtensions: ['ts', 'js', 'json'],
     testMatch: kind === 'unit' ? ['<rootDir>/**/*.spec.ts'] : ['<rootDir>/**/*.int-spec.ts'],
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    reporters: [
+      'default',
+      [path.join(__dirname, 'tools/jest-summary-reporter.js'), { file: path.join(__dirname, '.data/test-results', `${name}-${kind}.json`) }],
+    ],
     ...(kind === 'int' ? { testTimeout: 120_000, maxWorkers: 1 } : {}),
     ...(opts.postgres
       ? {

@@ -1,12 +1,12 @@
 import { IsInt, IsString, Max, Min } from 'class-validator';
-import { IsLogLevel, IsPort, IsPostgresUrl, loadEnv, LogLevel } from '@ordermesh/platform';
+import { EnvInt, IsLogLevel, IsPort, IsPostgresUrl, loadEnv, LogLevel } from '@ordermesh/platform';
 
 /** Every environment variable the inventory service reads, with its default. The only place that reads process.env. */
 class InventoryEnv {
   @IsPort() HTTP_PORT = 3001;
   @IsString() HTTP_HOST = '0.0.0.0';
   @IsPostgresUrl() DATABASE_URL!: string;
-  @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE = 10;
+  @EnvInt() @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE = 10;
   @IsLogLevel() LOG_LEVEL: LogLevel = 'info';
 }
 

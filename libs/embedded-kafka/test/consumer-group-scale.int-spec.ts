@@ -93,14 +93,14 @@ describe('consumer group at scale (kafkajs)', () => {
         sessionTimeout: 6000,
         heartbeatInterval: 500,
         maxBytesPerPartition: 2048,
-        throttleMs: 50,
+        throttleMs: 100,
       },
       clock,
     );
     children.push(child);
     await waitFor('child member to join', () => child.joins > 0, 30_000);
 
-    const throttle = { ms: 50 };
+    const throttle = { ms: 100 };
     const seen: Seen[] = [];
     const members = [0, 1].map(() => {
       const c = ctx.consumer(kafka, {

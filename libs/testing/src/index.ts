@@ -1,6 +1,5 @@
-export * from './workspace';
-export * from './net';
-export * from './postgres-cluster';
 export * from './test-database';
 export * from './http';
 export * from './jest/cluster-env';
+export { freePort, migrationsDir, SERVICES, workspaceRoot } from '@ordermesh/devstack';
+export type { ServiceName } from '@ordermesh/devstack';

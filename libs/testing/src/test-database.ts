@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { applyMigrations } from '@ordermesh/platform';
 import { testClusterUrl } from './jest/cluster-env';
-import { migrationsDir, ServiceName } from './workspace';
+import { migrationsDir, ServiceName } from '@ordermesh/devstack';
 
 export interface TestDatabase {
   name: string;

@@ -26,6 +26,7 @@ export class OffsetStore {
   private readonly groups = new Map<string, Map<string, CommittedOffset>>();
   private fd: number | null = null;
   private fileBytes = 0;
+  private dirty = false;
 
   constructor(private readonly file: string | null) {
     if (file === null) return;
@@ -90,6 +91,7 @@ export class OffsetStore {
     if (this.fd === null) return;
     const text = JSON.stringify(line) + '\n';
     fs.writeSync(this.fd, text);
+    this.dirty = true;
     this.fileBytes += Buffer.byteLength(text);
     if (this.fileBytes > COMPACT_MIN_BYTES) this.rewrite();
   }
@@ -138,7 +140,11 @@ export class OffsetStore {
     }
   }
 
+  /** fsyncs appended commits (interval flush). */
   flush(): void {
-    if (this.fd !== null) fs.fsyncSync(this.fd);
+    if (this.fd !== null && this.dirty) {
+      this.dirty = false;
+      fs.fsyncSync(this.fd);
+    }
   }
 }

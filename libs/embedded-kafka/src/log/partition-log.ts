@@ -2,7 +2,7 @@
 // no replication so every appended batch is committed) and the log start offset (advanced by retention).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BATCH_HEADER_SIZE, BatchHeader, InvalidBatchError, batchCrcValid, readBatchHeader } from '../protocol/record-batch';
+import { BATCH_HEADER_SIZE, BatchHeader, InvalidBatchError, batchCrcValid, findRecordAtOrAfter, readBatchHeader } from '../protocol/record-batch';
 import { Segment } from './segment';
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -165,12 +165,15 @@ export class PartitionLog {
     return total;
   }
 
-  /** First batch whose max timestamp >= ts: its base offset and max timestamp; null if none. */
+  /** First record with timestamp >= ts (Kafka's ListOffsets semantics): its offset and timestamp; null if none. */
   offsetForTimestamp(ts: number): { offset: number; timestamp: number } | null {
     for (const seg of this.segments) {
       if (seg.maxTimestamp < ts) continue;
       for (let i = 0; i < seg.batchCount; i++) {
-        if (seg.batchMaxTs[i] >= ts) return { offset: Math.max(seg.batchBase[i], this.logStartOffset), timestamp: seg.batchMaxTs[i] };
+        if (seg.batchMaxTs[i] < ts) continue;
+        const [batch] = seg.read(i, i + 1);
+        const found = findRecordAtOrAfter(batch, readBatchHeader(batch, 0), ts);
+        if (found) return { offset: Math.max(found.offset, this.logStartOffset), timestamp: found.timestamp };
       }
     }
     return null;

@@ -53,7 +53,8 @@ export class Segment {
   }
 
   append(batch: Buffer, base: number, last: number, maxTs: number): void {
-    if (this.mem !== null) this.mem.push(batch);
+    // Copy: the batch is a view into a network frame that may share memory with other requests.
+    if (this.mem !== null) this.mem.push(Buffer.from(batch));
     else if (this.fd !== null) {
       // One write() per batch: the data is in the page cache when the produce is acknowledged.
       let off = 0;

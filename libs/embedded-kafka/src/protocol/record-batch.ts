@@ -1,6 +1,8 @@
 // Magic v2 record batch header handling. The broker never looks inside the records: it validates the
 // header + CRC, assigns offsets by patching baseOffset in place, and stores/serves the bytes as-is.
+import { gunzipSync } from 'node:zlib';
 import { crc32c } from './crc32c';
+import { Reader } from './primitives';
 
 /** Size of the fixed v2 batch header (baseOffset .. recordsCount). */
 export const BATCH_HEADER_SIZE = 61;
@@ -146,4 +148,36 @@ export function buildBatch(spec: BatchSpec): Buffer {
   body.copy(buf, BATCH_HEADER_SIZE);
   buf.writeUInt32BE(crc32c(buf, OFF_ATTRIBUTES, buf.length), OFF_CRC);
   return buf;
+}
+
+const COMPRESSION_MASK = 0x07;
+const COMPRESSION_GZIP = 1;
+
+/**
+ * Record-level timestamp lookup inside one stored batch (ListOffsets by timestamp, a rare admin path):
+ * the first record with timestamp >= ts. Uncompressed and gzip batches are inspected record by record;
+ * other codecs fall back to the batch granularity (base offset, max timestamp).
+ */
+export function findRecordAtOrAfter(batch: Buffer, h: BatchHeader, ts: number): { offset: number; timestamp: number } | null {
+  if (h.maxTimestamp < ts) return null;
+  const codec = h.attributes & COMPRESSION_MASK;
+  let body: Buffer;
+  try {
+    if (codec === 0) body = batch.subarray(BATCH_HEADER_SIZE, h.size);
+    else if (codec === COMPRESSION_GZIP) body = gunzipSync(batch.subarray(BATCH_HEADER_SIZE, h.size));
+    else return { offset: h.baseOffset, timestamp: h.maxTimestamp };
+    const r = new Reader(body);
+    for (let i = 0; i < h.recordsCount && r.remaining > 0; i++) {
+      const len = r.varint();
+      const next = r.offset + len;
+      r.int8(); // attributes
+      const timestamp = h.firstTimestamp + Number(r.varlong());
+      const offsetDelta = r.varint();
+      if (timestamp >= ts) return { offset: h.baseOffset + offsetDelta, timestamp };
+      r.offset = next;
+    }
+  } catch {
+    // Unparseable records: the batch-level answer is still correct at batch granularity.
+  }
+  return { offset: h.baseOffset, timestamp: h.maxTimestamp };
 }

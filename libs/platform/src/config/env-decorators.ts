@@ -12,8 +12,14 @@ export function EnvBoolean(): PropertyDecorator {
   });
 }
 
+/** Decimal integer strings → number; anything else stays a string and fails @IsInt. */
+export function EnvInt(): PropertyDecorator {
+  return Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
+}
+
 export function IsPort(): PropertyDecorator {
   return (target, key) => {
+    EnvInt()(target, key);
     IsInt({ message: 'must be an integer port number' })(target, key);
     Min(1, { message: 'must be between 1 and 65535' })(target, key);
     Max(65535, { message: 'must be between 1 and 65535' })(target, key);

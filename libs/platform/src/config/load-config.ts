@@ -1,8 +1,10 @@
+import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { ConfigError } from '../errors/app-error';
 
 /**
+ * Conversions are explicit (EnvInt, EnvBoolean) rather than implicit, so "12abc" is an error, not 12.
  * Builds a validated config object from environment variables, or throws one ConfigError naming every bad
  * variable and what it received. Apps call this once, from their own `config.ts`, at boot.
  */
@@ -11,7 +13,7 @@ export function loadEnv<T extends object>(
   env: Record<string, string | undefined>,
 ): T {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const instance = plainToInstance(schema, defined, { enableImplicitConversion: true, exposeDefaultValues: true });
+  const instance = plainToInstance(schema, defined, { exposeDefaultValues: true });
   const errors = validateSync(instance, { skipMissingProperties: false, forbidUnknownValues: true });
   if (errors.length) {
     const lines = errors.map((e) => describe(e, env));

@@ -1,8 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../net';
-import { startPostgresCluster, PostgresCluster } from '../postgres-cluster';
+import { freePort, PostgresCluster, startPostgresCluster } from '@ordermesh/devstack';
 import { TEST_PG_URL_VAR } from './cluster-env';
 
 declare global {

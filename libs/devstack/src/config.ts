@@ -1,0 +1,58 @@
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { EnvBoolean, EnvInt, IsLogLevel, IsPort, IsPostgresUrl, loadEnv, LogLevel } from '@ordermesh/platform';
+
+
+/** Settings of the local stack (`npm start`, `npm run db:migrate`). The only place the dev tools read process.env. */
+class DevStackEnv {
+  @IsString() ORDERMESH_DATA_DIR = '.data';
+  @IsPort() ORDERMESH_PG_PORT = 55432;
+  @IsPort() KAFKA_PORT = 9092;
+  @EnvInt() @IsInt() @Min(1) @Max(64) KAFKA_PARTITIONS = 6;
+  @IsPort() ORDER_PORT = 3000;
+  @IsPort() INVENTORY_PORT = 3001;
+  @IsPort() PAYMENT_PORT = 3002;
+  @IsLogLevel() LOG_LEVEL: LogLevel = 'info';
+  @EnvBoolean() @IsBoolean() CHAOS_ENABLED = true;
+  @IsString() ADMIN_TOKEN = 'dev-admin-token';
+  @IsIn(['none', 'console', 'otlp']) OTEL_TRACES_EXPORTER = 'none';
+  /** When all three are set, db:migrate targets these databases instead of the embedded cluster. */
+  @IsOptional() @IsPostgresUrl() ORDER_DATABASE_URL?: string;
+  @IsOptional() @IsPostgresUrl() INVENTORY_DATABASE_URL?: string;
+  @IsOptional() @IsPostgresUrl() PAYMENT_DATABASE_URL?: string;
+}
+
+export interface DevStackConfig {
+  dataDir: string;
+  postgresPort: number;
+  kafka: { port: number; partitions: number };
+  ports: { order: number; inventory: number; payment: number };
+  logLevel: LogLevel;
+  chaosEnabled: boolean;
+  adminToken: string;
+  tracesExporter: string;
+  externalDatabases: { order: string; inventory: string; payment: string } | null;
+}
+
+export function loadDevStackConfig(env: Record<string, string | undefined> = process.env): DevStackConfig {
+  const e = loadEnv(DevStackEnv, env);
+  const external =
+    e.ORDER_DATABASE_URL && e.INVENTORY_DATABASE_URL && e.PAYMENT_DATABASE_URL
+      ? { order: e.ORDER_DATABASE_URL, inventory: e.INVENTORY_DATABASE_URL, payment: e.PAYMENT_DATABASE_URL }
+      : null;
+  return {
+    dataDir: e.ORDERMESH_DATA_DIR,
+    postgresPort: e.ORDERMESH_PG_PORT,
+    kafka: { port: e.KAFKA_PORT, partitions: e.KAFKA_PARTITIONS },
+    ports: { order: e.ORDER_PORT, inventory: e.INVENTORY_PORT, payment: e.PAYMENT_PORT },
+    logLevel: e.LOG_LEVEL,
+    chaosEnabled: e.CHAOS_ENABLED,
+    adminToken: e.ADMIN_TOKEN,
+    tracesExporter: e.OTEL_TRACES_EXPORTER,
+    externalDatabases: external,
+  };
+}
+
+/** The environment every service process inherits besides its own settings (PATH, HOME...). */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  return { ...process.env };
+}

@@ -1,0 +1,5 @@
+export * from './config';
+export * from './net';
+export * from './postgres-cluster';
+export * from './stack';
+export * from './workspace';

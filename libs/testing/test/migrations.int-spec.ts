@@ -1,0 +1,95 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { applyMigrations, MigrationError } from '@ordermesh/platform';
+import { migrationsDir, SERVICES, testClusterUrl, withClient } from '../src';
+
+async function freshDb(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `t_mig_${randomBytes(5).toString('hex')}`;
+  await withClient(testClusterUrl('postgres'), (c) => c.query(`CREATE DATABASE "${name}"`));
+  return {
+    url: testClusterUrl(name),
+    drop: async () => {
+      await withClient(testClusterUrl('postgres'), (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}
+
+async function migrationsFixture(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ordermesh-mig-'));
+  for (const [name, sql] of Object.entries(files)) {
+    await mkdir(path.join(dir, name));
+    await writeFile(path.join(dir, name, 'migration.sql'), sql);
+  }
+  return dir;
+}
+
+describe('applyMigrations (real PostgreSQL)', () => {
+  it.each(SERVICES)('applies the %s schema once and is a no-op the second time', async (service) => {
+    const db = await freshDb();
+    try {
+      const first = await applyMigrations(db.url, migrationsDir(service));
+      expect(first.applied.length).toBeGreaterThan(0);
+      const second = await applyMigrations(db.url, migrationsDir(service));
+      expect(second).toEqual({ applied: [], alreadyApplied: first.applied });
+      const tables = await withClient(db.url, (c) =>
+        c.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`),
+      );
+      const names = tables.rows.map((r) => r.table_name);
+      expect(names).toEqual(expect.arrayContaining(['outbox', 'processed_messages', '_prisma_migrations']));
+      const recorded = await withClient(db.url, (c) =>
+        c.query('SELECT migration_name, finished_at IS NOT NULL AS done, length(checksum) AS len FROM "_prisma_migrations"'),
+      );
+      expect(recorded.rows).toEqual(first.applied.map((m) => ({ migration_name: m, done: true, len: 64 })));
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('rolls back a failing migration completely and records nothing', async () => {
+    const db = await freshDb();
+    const dir = await migrationsFixture({
+      '001_ok': 'CREATE TABLE a (id int);',
+      '002_bad': 'CREATE TABLE b (id int); SELECT * FROM no_such_table;',
+    });
+    try {
+      await expect(applyMigrations(db.url, dir)).rejects.toThrow(MigrationError);
+      const state = await withClient(db.url, async (c) => ({
+        tables: (await c.query(`SELECT table_name FROM information_schema.tables WHERE table_schema='public' ORDER BY 1`)).rows.map(
+          (r: { table_name: string }) => r.table_name,
+        ),
+        recorded: (await c.query('SELECT migration_name FROM "_prisma_migrations"')).rows.map((r: { migration_name: string }) => r.migration_name),
+      }));
+      expect(state.tables).toEqual(['_prisma_migrations', 'a']);
+      expect(state.recorded).toEqual(['001_ok']);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('refuses a migration that was edited after it was applied', async () => {
+    const db = await freshDb();
+    const dir = await migrationsFixture({ '001_a': 'CREATE TABLE a (id int);' });
+    try {
+      await applyMigrations(db.url, dir);
+      await writeFile(path.join(dir, '001_a', 'migration.sql'), 'CREATE TABLE a (id bigint);');
+      await expect(applyMigrations(db.url, dir)).rejects.toThrow(/checksum/);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('serialises concurrent runners so each migration applies exactly once', async () => {
+    const db = await freshDb();
+    try {
+      const results = await Promise.all([1, 2, 3].map(() => applyMigrations(db.url, migrationsDir('order'))));
+      const appliedCounts = results.map((r) => r.applied.length).sort();
+      expect(appliedCounts[0]).toBe(0);
+      expect(appliedCounts[1]).toBe(0);
+      expect(appliedCounts[2]).toBeGreaterThan(0);
+    } finally {
+      await db.drop();
+    }
+  });
+});
