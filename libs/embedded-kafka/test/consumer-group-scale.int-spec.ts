@@ -20,10 +20,12 @@ function recordingMember(
   clock: Clock,
   sink: Seen[],
   throttle: { ms: number },
-): { assignment: () => number[]; run: () => Promise<void> } {
+): { assignment: () => number[]; memberId: () => string; run: () => Promise<void> } {
   let assignment: number[] = [];
+  let memberId = '';
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     assignment = [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
+    memberId = e.payload.memberId;
   });
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
@@ -43,6 +45,7 @@ function recordingMember(
   };
   return {
     assignment: () => assignment,
+    memberId: () => memberId,
     run: async () => {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
@@ -181,7 +184,10 @@ describe('consumer group at scale (kafkajs)', () => {
     // Rebalanced onto the two survivors: together they own all six partitions.
     await waitFor('survivors to own all partitions', () => members.map((m) => m.assignment()).flat().sort().join() === '0,1,2,3,4,5', 30_000);
     const { groups } = await admin.describeGroups([groupId]);
-    expect(groups[0]!.members).toHaveLength(2);
+    expect({ state: groups[0]!.state, members: groups[0]!.members.map((m) => m.memberId).sort() }).toEqual({
+      state: 'Stable',
+      members: members.map((m) => m.memberId()).sort(),
+    });
 
     // The dead member's partitions resumed exactly at its committed offsets, not from 0.
     for (const p of childParts) {

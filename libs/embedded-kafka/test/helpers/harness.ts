@@ -58,7 +58,12 @@ export class TestContext {
   private readonly extra: Array<() => Promise<void> | void> = [];
 
   async startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
-    const b = await startBroker({ port: 0, host: '127.0.0.1', groupInitialRebalanceDelayMs: 0, ...opts });
+    // Debug aid: EKAFKA_TEST_LOG=/tmp/broker.log appends the broker's own log lines to that file.
+    const logFile = process.env['EKAFKA_TEST_LOG'];
+    const logger: BrokerOptions['logger'] = logFile
+      ? (level, msg, fields) => fs.appendFileSync(logFile, `${new Date().toISOString()} ${level} ${msg} ${fields ? JSON.stringify(fields) : ''}\n`)
+      : undefined;
+    const b = await startBroker({ port: 0, host: '127.0.0.1', groupInitialRebalanceDelayMs: 0, ...(logger ? { logger } : {}), ...opts });
     this.brokers.push(b);
     return b;
   }

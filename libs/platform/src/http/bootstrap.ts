@@ -75,7 +75,8 @@ export function runService<C extends { http: { port: number; host: string } }>(d
       title: `ordermesh ${def.name} service`,
       description: def.description,
     });
-    await listen(app, config.http.port, config.http.host);
+    const port = await listen(app, config.http.port, config.http.host);
+    app.get(Logger).log({ port, host: config.http.host }, `${def.name} service listening`);
   };
   boot().catch((err: unknown) => {
     process.stderr.write(`${def.name} service failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
