@@ -20,13 +20,18 @@ function recordingMember(
   clock: Clock,
   sink: Seen[],
   throttle: { ms: number },
-): { assignment: () => number[]; memberId: () => string; run: () => Promise<void> } {
+): { assignment: () => number[]; memberId: () => string; events: string[]; run: () => Promise<void> } {
   let assignment: number[] = [];
   let memberId = '';
+  const events: string[] = []; // diagnostics for failure messages
+  const t0 = Date.now();
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     assignment = [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
     memberId = e.payload.memberId;
+    events.push(`+${Date.now() - t0}ms join ${memberId.slice(-8)} [${assignment.join(',')}]`);
   });
+  consumer.on(consumer.events.CRASH, (e) => events.push(`+${Date.now() - t0}ms crash ${e.payload.error.message} restart=${e.payload.restart}`));
+  consumer.on(consumer.events.REBALANCING, () => events.push(`+${Date.now() - t0}ms rebalancing`));
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     for (const m of batch.messages) {
@@ -46,6 +51,7 @@ function recordingMember(
   return {
     assignment: () => assignment,
     memberId: () => memberId,
+    events,
     run: async () => {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
@@ -183,11 +189,15 @@ describe('consumer group at scale (kafkajs)', () => {
 
     // Rebalanced onto the two survivors: together they own all six partitions.
     await waitFor('survivors to own all partitions', () => members.map((m) => m.assignment()).flat().sort().join() === '0,1,2,3,4,5', 30_000);
-    const { groups } = await admin.describeGroups([groupId]);
-    expect({ state: groups[0]!.state, members: groups[0]!.members.map((m) => m.memberId).sort() }).toEqual({
-      state: 'Stable',
-      members: members.map((m) => m.memberId()).sort(),
-    });
+    const describe2 = async (): Promise<{ state: string; members: string[] }> => {
+      const { groups } = await admin.describeGroups([groupId]);
+      return { state: groups[0]!.state, members: groups[0]!.members.map((m) => m.memberId).sort() };
+    };
+    const want = { state: 'Stable', members: members.map((m) => m.memberId()).sort() };
+    const got = await describe2();
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      throw new Error(`group after rebalance: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}; member events: ${JSON.stringify(members.map((m) => m.events))}`);
+    }
 
     // The dead member's partitions resumed exactly at its committed offsets, not from 0.
     for (const p of childParts) {

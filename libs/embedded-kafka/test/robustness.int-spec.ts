@@ -14,13 +14,17 @@ function poke(broker: RunningBroker, bytes: Buffer, ms = 1500): Promise<{ closed
     const s = net.connect({ host: broker.host, port: broker.port }, () => s.write(bytes));
     s.on('data', (d) => chunks.push(d));
     s.on('error', () => undefined);
-    s.on('close', () => {
-      closed = true;
-    });
-    setTimeout(() => {
+    const finish = (): void => {
+      clearTimeout(timer);
       s.destroy();
       resolve({ closed, received: Buffer.concat(chunks) });
-    }, ms);
+    };
+    // resolve as soon as the broker hangs up, or after `ms` if it keeps the connection open
+    s.on('close', () => {
+      closed = true;
+      finish();
+    });
+    const timer = setTimeout(finish, ms);
   });
 }
 
