@@ -1,0 +1,160 @@
+import { EventEnvelope, parseEnvelope, ContractViolation, dlqTopic, HEADERS } from '@ordermesh/contracts';
+import { Pool, PoolClient } from 'pg';
+import { isConnectionError, isRetryableTransactionError, withTransaction } from '../db/transaction';
+import { MessagePublisher } from './outbox-relay';
+
+/** A message as the consumer received it from Kafka. */
+export interface InboundMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export interface HandlerContext<E extends EventEnvelope = EventEnvelope> {
+  envelope: E;
+  /** The transaction that also records the event as processed: write the effect and its outbox rows here. */
+  tx: PoolClient;
+  message: InboundMessage;
+}
+
+export type EventHandler = (ctx: HandlerContext) => Promise<void>;
+
+/** Thrown by a handler for a failure that no retry can fix: the message goes straight to the DLQ. */
+export class PermanentHandlerError extends Error {
+  constructor(
+    message: string,
+    readonly reason = 'HANDLER.PERMANENT_FAILURE',
+  ) {
+    super(message);
+  }
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export type ProcessOutcome = 'handled' | 'duplicate' | 'ignored' | 'dead-lettered';
+
+export interface ProcessorObserver {
+  processed?(eventType: string, outcome: ProcessOutcome, durationMs: number): void;
+  retry?(eventType: string, attempt: number, err: unknown): void;
+  failed?(eventType: string, err: unknown): void;
+  deadLettered?(topic: string, reason: string, err?: unknown): void;
+}
+
+export const DLQ_HEADERS = {
+  reason: 'dlq-reason',
+  error: 'dlq-error',
+  consumer: 'dlq-consumer',
+  originalTopic: 'dlq-original-topic',
+  originalPartition: 'dlq-original-partition',
+  originalOffset: 'dlq-original-offset',
+  failedAt: 'dlq-failed-at',
+  attempts: 'dlq-attempts',
+} as const;
+
+/**
+ * Handles one message at a time for one consumer: validate the contract, then run the handler and record
+ * (consumer, eventId) in processed_messages in ONE transaction, so a redelivered event has no second effect.
+ * Transient failures retry in place with exponential backoff and full jitter (the partition waits, so per-key
+ * order holds); after the limit, or for a permanent failure, the message goes to `<topic>.dlq` and processing
+ * moves on.
+ */
+export class EventProcessor {
+  /** Chaos/test hook: runs after the effect committed, before the offset is committed. */
+  afterCommit: ((envelope: EventEnvelope) => Promise<void> | void) | null = null;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly consumer: string,
+    private readonly handlers: ReadonlyMap<string, EventHandler>,
+    private readonly dlq: MessagePublisher,
+    private readonly retry: RetryPolicy,
+    private readonly observer: ProcessorObserver = {},
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  get subscribedEventTypes(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  async process(message: InboundMessage): Promise<ProcessOutcome> {
+    const started = Date.now();
+    const typeHint = message.headers[HEADERS.eventType] ?? 'unknown';
+    const parsed = parseEnvelope(message.value ?? Buffer.alloc(0));
+    if (!parsed.ok) {
+      await this.deadLetter(message, parsed.violation.code, parsed.violation.message, 0);
+      this.observer.processed?.(typeHint, 'dead-lettered', Date.now() - started);
+      return 'dead-lettered';
+    }
+    const { envelope } = parsed;
+    const handler = this.handlers.get(envelope.eventType);
+    if (!handler) {
+      this.observer.processed?.(envelope.eventType, 'ignored', Date.now() - started);
+      return 'ignored';
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await withTransaction(this.pool, async (tx) => {
+          const { rowCount } = await tx.query(
+            `INSERT INTO processed_messages (consumer, event_id, event_type, topic, partition, "offset")
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+            [this.consumer, envelope.eventId, envelope.eventType, message.topic, message.partition, message.offset],
+          );
+          if (rowCount === 0) return 'duplicate' as const;
+          await handler({ envelope, tx, message });
+          return 'handled' as const;
+        });
+        this.observer.processed?.(envelope.eventType, outcome, Date.now() - started);
+        if (outcome === 'handled') await this.afterCommit?.(envelope);
+        return outcome;
+      } catch (err) {
+        if (err instanceof PermanentHandlerError) {
+          await this.deadLetter(message, err.reason, err.message, attempt);
+          this.observer.failed?.(envelope.eventType, err);
+          this.observer.processed?.(envelope.eventType, 'dead-lettered', Date.now() - started);
+          return 'dead-lettered';
+        }
+        if (attempt >= this.retry.maxAttempts) {
+          const reason = isConnectionError(err) || isRetryableTransactionError(err) ? 'HANDLER.RETRIES_EXHAUSTED' : 'HANDLER.FAILED';
+          await this.deadLetter(message, reason, (err as Error).message ?? String(err), attempt);
+          this.observer.failed?.(envelope.eventType, err);
+          this.observer.processed?.(envelope.eventType, 'dead-lettered', Date.now() - started);
+          return 'dead-lettered';
+        }
+        this.observer.retry?.(envelope.eventType, attempt, err);
+        await this.sleep(backoff(this.retry, attempt));
+      }
+    }
+  }
+
+  private async deadLetter(message: InboundMessage, reason: string, error: string, attempts: number): Promise<void> {
+    const headers: Record<string, string> = {
+      ...message.headers,
+      [DLQ_HEADERS.reason]: reason,
+      [DLQ_HEADERS.error]: error.slice(0, 1000),
+      [DLQ_HEADERS.consumer]: this.consumer,
+      [DLQ_HEADERS.originalTopic]: message.topic,
+      [DLQ_HEADERS.originalPartition]: String(message.partition),
+      [DLQ_HEADERS.originalOffset]: message.offset,
+      [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+      [DLQ_HEADERS.attempts]: String(attempts),
+    };
+    const topic = dlqTopic(message.topic);
+    await this.dlq.publish([{ topic, key: message.key ?? '', value: message.value?.toString() ?? '', headers }]);
+    this.observer.deadLettered?.(topic, reason);
+  }
+}
+
+/** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */
+export function backoff(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(random() * ceiling);
+}
+
+export type { ContractViolation };

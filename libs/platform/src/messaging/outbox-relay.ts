@@ -1,0 +1,204 @@
+import { Client } from 'pg';
+import { envelopeFromRow, OutboxRow } from './outbox';
+import { headersFor, OutboundMessage } from './envelope-factory';
+
+/** Where the relay sends messages; implemented by the Kafka adapter. Resolves once the broker acknowledged all. */
+export interface MessagePublisher {
+  publish(messages: OutboundMessage[]): Promise<void>;
+}
+
+export interface OutboxRelayOptions {
+  /** Connection string of the service's database; the relay holds one dedicated connection. */
+  databaseUrl: string;
+  batchSize: number;
+  /** Fallback poll when no NOTIFY arrives (NOTIFY is lost while the connection is down). */
+  pollIntervalMs: number;
+  /** Published rows older than this are deleted. */
+  retentionMs: number;
+  cleanupIntervalMs: number;
+  /** Advisory lock key: one relay instance per database publishes at a time (the others stand by). */
+  lockKey: number;
+}
+
+export interface OutboxRelayObserver {
+  published?(count: number, oldestCreatedAt: Date): void;
+  backlog?(count: number): void;
+  error?(err: unknown): void;
+  leadership?(leader: boolean): void;
+}
+
+/** Test and chaos hook: runs after the broker acknowledged a batch and before the rows are marked published. */
+export type AfterPublishHook = (rows: number) => Promise<void> | void;
+
+const NOTIFY_CHANNEL = 'outbox';
+
+/**
+ * Publishes outbox rows to Kafka in id order (for one aggregate: commit order), in batches, at least once.
+ * Wakes on LISTEN/NOTIFY, polls as a fallback, holds a session advisory lock so only one instance publishes,
+ * marks rows published after the broker acknowledged them, and deletes them after the retention period.
+ */
+export class OutboxRelay {
+  private client: Client | null = null;
+  private leader = false;
+  private stopped = true;
+  private paused = false;
+  private wake: (() => void) | null = null;
+  /** A NOTIFY that arrived while a batch was in flight: the next idle returns at once. */
+  private woken = false;
+  private loop: Promise<void> | null = null;
+  private lastCleanup = 0;
+  afterPublish: AfterPublishHook | null = null;
+
+  constructor(
+    private readonly publisher: MessagePublisher,
+    private readonly opts: OutboxRelayOptions,
+    private readonly observer: OutboxRelayObserver = {},
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.signal();
+    await this.loop;
+    await this.disconnect();
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.signal();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        const client = await this.connection();
+        if (!this.leader) {
+          const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [this.opts.lockKey]);
+          this.leader = rows[0]!.ok;
+          this.observer.leadership?.(this.leader);
+          if (!this.leader) {
+            await this.idle(this.opts.pollIntervalMs * 4);
+            continue;
+          }
+        }
+        if (this.paused) {
+          await this.idle(this.opts.pollIntervalMs);
+          continue;
+        }
+        const published = await this.publishBatch(client);
+        await this.cleanupIfDue(client);
+        failures = 0;
+        if (published < this.opts.batchSize) await this.idle(this.opts.pollIntervalMs);
+      } catch (err) {
+        this.observer.error?.(err);
+        // Any failure may have left the connection (and with it the lock) in doubt: start over.
+        await this.disconnect();
+        failures++;
+        await this.idle(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+      }
+    }
+  }
+
+  private async publishBatch(client: Client): Promise<number> {
+    const { rows } = await client.query<OutboxRow>(
+      `SELECT id, event_id, event_type, schema_version, aggregate_id, topic, payload, headers, created_at
+         FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      [this.opts.batchSize],
+    );
+    if (rows.length === 0) {
+      this.observer.backlog?.(0);
+      return 0;
+    }
+    const messages: OutboundMessage[] = rows.map((row) => {
+      const envelope = envelopeFromRow(row);
+      const { trace, ...body } = envelope;
+      return { topic: row.topic, key: row.aggregate_id, value: JSON.stringify(body), headers: headersFor(body, trace) };
+    });
+    await this.publisher.publish(messages);
+    await this.afterPublish?.(rows.length);
+    await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+    this.observer.published?.(rows.length, rows[0]!.created_at);
+    return rows.length;
+  }
+
+  private async cleanupIfDue(client: Client): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastCleanup < this.opts.cleanupIntervalMs) return;
+    this.lastCleanup = now;
+    await client.query(`DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1)`, [
+      this.opts.retentionMs / 1000,
+    ]);
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL');
+    this.observer.backlog?.(Number(rows[0]!.n));
+  }
+
+  private async connection(): Promise<Client> {
+    if (this.client) return this.client;
+    const client = new Client({ connectionString: this.opts.databaseUrl, application_name: 'outbox-relay' });
+    client.on('error', (err) => {
+      this.observer.error?.(err);
+      if (this.client === client) {
+        this.client = null;
+        this.leader = false;
+      }
+      this.signal();
+    });
+    client.on('notification', () => this.signal());
+    await client.connect();
+    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    this.client = client;
+    return client;
+  }
+
+  private async disconnect(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (this.leader) this.observer.leadership?.(false);
+    this.leader = false;
+    // Ending the session releases the advisory lock, so a standby relay can take over.
+    await client?.end().catch(() => undefined);
+  }
+
+  private signal(): void {
+    if (this.wake) this.wake();
+    else this.woken = true;
+  }
+
+  private idle(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.woken && !this.paused) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        this.woken = false;
+        done();
+      };
+    });
+  }
+}
