@@ -32,6 +32,7 @@ export const FIXTURE_PAYLOADS: { [T in EventType]: PayloadOf<T> } = {
   StockReservationFailed: { orderId, reason: 'OUT_OF_STOCK', skus: ['MUG-RED'] },
   StockReleased: { orderId, reservationId, reason: 'ORDER_CANCELLED' },
   ReservationExpired: { orderId, reservationId },
+  ReservationConfirmed: { orderId, reservationId, paymentId },
   StockCommitted: { orderId, reservationId },
   PaymentAuthorized: { orderId, paymentId, amount: total },
   PaymentDeclined: { orderId, paymentId, reason: 'INSUFFICIENT_FUNDS' },

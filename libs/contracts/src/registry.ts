@@ -29,6 +29,7 @@ export const EVENTS = {
   StockReservationFailed: inventory.StockReservationFailed,
   StockReleased: inventory.StockReleased,
   ReservationExpired: inventory.ReservationExpired,
+  ReservationConfirmed: inventory.ReservationConfirmed,
   StockCommitted: inventory.StockCommitted,
   PaymentAuthorized: payment.PaymentAuthorized,
   PaymentDeclined: payment.PaymentDeclined,

@@ -47,3 +47,16 @@ export const StockCommitted = {
   schemaVersion: 1,
   payload: z.object({ orderId: uuid, reservationId: uuid }),
 } as const;
+
+/**
+ * The payment for a HELD reservation was authorized in time: the reservation no longer expires. Expiry and
+ * confirmation are decided in one row-locked transaction, so exactly one of ReservationExpired and
+ * ReservationConfirmed is ever published for a reservation — the order confirms on this event, never on the
+ * authorization alone, so it is never CONFIRMED without stock held.
+ */
+export const ReservationConfirmed = {
+  type: 'ReservationConfirmed',
+  topic: 'inventory.events',
+  schemaVersion: 1,
+  payload: z.object({ orderId: uuid, reservationId: uuid, paymentId: uuid }),
+} as const;

@@ -6,6 +6,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { CORRELATION_HEADER, correlationIdFrom } from '../logging/logger.module';
 import { HttpErrorFilter } from './http-error.filter';
+import { KafkaEventTransport } from '../messaging/kafka-event.transport';
+import { MessagingRuntime } from '../messaging/messaging.module';
 import { createValidationPipe } from './validation';
 
 export interface HttpAppOptions {
@@ -41,9 +43,23 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
   setupSwagger(app, opts);
+  // Services with messaging consume through the Kafka event transport (handlers declared with @EventPattern).
+  const runtime = findMessagingRuntime(app);
+  if (runtime) {
+    app.connectMicroservice({ strategy: new KafkaEventTransport(runtime) }, { inheritAppConfig: true });
+  }
   await app.init();
+  if (runtime) await app.startAllMicroservices();
   await app.getHttpAdapter().getInstance().ready();
   return app;
+}
+
+function findMessagingRuntime(app: INestApplication): MessagingRuntime | null {
+  try {
+    return app.get(MessagingRuntime, { strict: false });
+  } catch {
+    return null; // this app does not use messaging
+  }
 }
 
 function setupSwagger(app: INestApplication, opts: HttpAppOptions): void {

@@ -1,0 +1,66 @@
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { lastValueFrom, defaultIfEmpty } from 'rxjs';
+import { KafkaEventConsumer } from '../kafka/kafka-client';
+import { EventHandler, EventProcessor, HandlerContext } from './event-processor';
+import { MessagingRuntime } from './messaging.module';
+
+/**
+ * Nest microservice strategy: handlers are declared with `@EventPattern('<EventType>')` and receive a
+ * HandlerContext (envelope + the inbox transaction). The platform, not the handler, owns contract validation,
+ * the inbox, retries, dead-lettering and offset commits.
+ */
+export class KafkaEventTransport extends Server implements CustomTransportStrategy {
+  private readonly consumer: KafkaEventConsumer;
+  private readonly log = new Logger('KafkaEventTransport');
+  processor: EventProcessor | null = null;
+
+  constructor(private readonly runtime: MessagingRuntime) {
+    super();
+    this.consumer = new KafkaEventConsumer(runtime.kafka);
+  }
+
+  async listen(callback: (err?: unknown) => void): Promise<void> {
+    try {
+      const handlers = new Map<string, EventHandler>();
+      for (const [pattern, handler] of this.messageHandlers) handlers.set(pattern, this.wrap(handler));
+      const { options } = this.runtime;
+      const consumerName = `${options.service}-service`;
+      this.processor = new EventProcessor(this.runtime.pool, consumerName, handlers, this.runtime.publisher, options.retry, {
+        retry: (eventType, attempt, err) => this.log.warn({ eventType, attempt, err: (err as Error).message }, 'handler failed; retrying'),
+        deadLettered: (topic, reason) => this.log.error({ topic, reason }, 'message dead-lettered'),
+      });
+      if (options.autoStart && options.consumes.length) {
+        await this.consumer.start({
+          groupId: consumerName,
+          topics: options.consumes,
+          onMessage: async (message) => {
+            await this.processor!.process(message);
+          },
+        });
+      }
+      callback();
+    } catch (err) {
+      callback(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.stop();
+  }
+
+  on(): never {
+    throw new Error('KafkaEventTransport does not support event listeners');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  private wrap(handler: MessageHandler): EventHandler {
+    return async (ctx: HandlerContext) => {
+      const result = await handler(ctx);
+      await lastValueFrom(this.transformToObservable(result).pipe(defaultIfEmpty(undefined)));
+    };
+  }
+}
