@@ -1,28 +1,25 @@
-import { IsInt, IsString, Max, Min } from 'class-validator';
-import { EnvInt, IsLogLevel, IsPort, IsPostgresUrl, loadEnv, LogLevel } from '@ordermesh/platform';
+import { IsInt, Max, Min } from 'class-validator';
+import { TOPICS } from '@ordermesh/contracts';
+import { commonServiceConfig, CommonServiceConfig, EnvInt, loadEnv, ServiceEnv } from '@ordermesh/platform';
 
-/** Every environment variable the inventory service reads, with its default. The only place that reads process.env. */
-class InventoryEnv {
-  @IsPort() HTTP_PORT = 3001;
-  @IsString() HTTP_HOST = '0.0.0.0';
-  @IsPostgresUrl() DATABASE_URL!: string;
-  @EnvInt() @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE = 10;
-  @IsLogLevel() LOG_LEVEL: LogLevel = 'info';
+/** Every environment variable the inventory service reads (ServiceEnv lists the shared ones). The only reader of process.env. */
+class InventoryEnv extends ServiceEnv {
+  override HTTP_PORT = 3001;
+  /** How long stock stays reserved for an order that has not been confirmed. */
+  @EnvInt() @IsInt() @Min(1_000) RESERVATION_TTL_MS = 15 * 60 * 1000;
+  @EnvInt() @IsInt() @Min(50) @Max(600_000) EXPIRY_SWEEP_INTERVAL_MS = 1_000;
 }
 
-export interface InventoryConfig {
+export interface InventoryConfig extends CommonServiceConfig {
   service: 'inventory';
-  http: { port: number; host: string };
-  database: { url: string; poolSize: number };
-  log: { level: LogLevel };
+  reservations: { ttlMs: number; sweepIntervalMs: number };
 }
 
 export function loadInventoryConfig(env: Record<string, string | undefined> = process.env): InventoryConfig {
   const e = loadEnv(InventoryEnv, env);
   return {
     service: 'inventory',
-    http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
-    log: { level: e.LOG_LEVEL },
+    ...commonServiceConfig('inventory', [TOPICS.order, TOPICS.payment], e),
+    reservations: { ttlMs: e.RESERVATION_TTL_MS, sweepIntervalMs: e.EXPIRY_SWEEP_INTERVAL_MS },
   };
 }

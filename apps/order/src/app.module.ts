@@ -1,14 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
-import { DatabaseModule, HealthModule, loggingModule } from '@ordermesh/platform';
+import { DatabaseModule, HealthModule, kafkaReadiness, loggingModule, MessagingModule } from '@ordermesh/platform';
+import { CancelOrderHandler } from './application/cancel-order/cancel-order.handler';
+import { CancelOrderWhenPaymentDeclined } from './application/cancel-order-when-payment-declined/cancel-order-when-payment-declined.handler';
+import { CancelOrderWhenReservationExpired } from './application/cancel-order-when-reservation-expired/cancel-order-when-reservation-expired.handler';
+import { CancelOrderWhenStockReservationFailed } from './application/cancel-order-when-stock-reservation-failed/cancel-order-when-stock-reservation-failed.handler';
+import { CompleteFulfillmentWhenPaymentCaptured } from './application/complete-fulfillment-when-payment-captured/complete-fulfillment-when-payment-captured.handler';
+import { CompleteFulfillmentWhenStockCommitted } from './application/complete-fulfillment-when-stock-committed/complete-fulfillment-when-stock-committed.handler';
+import { ConfirmOrderWhenReservationConfirmed } from './application/confirm-order-when-reservation-confirmed/confirm-order-when-reservation-confirmed.handler';
+import { FulfillOrderHandler } from './application/fulfill-order/fulfill-order.handler';
 import { GetOrderHandler } from './application/get-order/get-order.handler';
+import { ListOrdersHandler } from './application/list-orders/list-orders.handler';
 import { PlaceOrderHandler } from './application/place-order/place-order.handler';
 import { CLOCK, ID_GENERATOR } from './application/ports/clock.port';
 import { ORDER_REPOSITORY } from './application/ports/order.repository.port';
+import { TRANSACTIONS } from './application/ports/transaction.port';
+import { RecordCompensationWhenCompensated } from './application/record-compensation-when-compensated/record-compensation-when-compensated.handler';
+import { RecordPaymentWhenPaymentAuthorized } from './application/record-payment-when-payment-authorized/record-payment-when-payment-authorized.handler';
+import { RecordReservationWhenStockReserved } from './application/record-reservation-when-stock-reserved/record-reservation-when-stock-reserved.handler';
+import { OrderCommand } from './application/shared/order-command';
+import { OrderSagaStep } from './application/shared/order-saga-step';
 import { OrderConfig } from './config';
-import { PrismaOrderRepository } from './infrastructure/prisma/order.repository';
-import { OrderPrisma } from './infrastructure/prisma/prisma.service';
+import { PgTransactions } from './infrastructure/db/pg-transactions';
+import { SqlOrderRepository } from './infrastructure/sql/sql-order.repository';
 import { OrdersController } from './interface/http/orders.controller';
+import { OrderSagaConsumer } from './interface/messaging/order-saga.consumer';
 
 @Module({})
 export class OrderAppModule {
@@ -18,16 +34,31 @@ export class OrderAppModule {
       imports: [
         loggingModule({ service: config.service, level: config.log.level }),
         DatabaseModule.forRoot({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'order' }),
-        HealthModule.forRoot(),
+        MessagingModule.forRoot(config.messaging),
+        HealthModule.forRoot({ extraChecks: config.messaging.autoStart ? kafkaReadiness : undefined }),
       ],
-      controllers: [OrdersController],
+      controllers: [OrdersController, OrderSagaConsumer],
       providers: [
-        OrderPrisma,
-        { provide: ORDER_REPOSITORY, useClass: PrismaOrderRepository },
+        { provide: ORDER_REPOSITORY, useClass: SqlOrderRepository },
+        { provide: TRANSACTIONS, useClass: PgTransactions },
         { provide: CLOCK, useValue: { now: () => new Date() } },
         { provide: ID_GENERATOR, useValue: { next: () => randomUUID() } },
+        OrderSagaStep,
+        OrderCommand,
         PlaceOrderHandler,
         GetOrderHandler,
+        ListOrdersHandler,
+        CancelOrderHandler,
+        FulfillOrderHandler,
+        RecordReservationWhenStockReserved,
+        CancelOrderWhenStockReservationFailed,
+        RecordPaymentWhenPaymentAuthorized,
+        ConfirmOrderWhenReservationConfirmed,
+        CancelOrderWhenPaymentDeclined,
+        CancelOrderWhenReservationExpired,
+        CompleteFulfillmentWhenStockCommitted,
+        CompleteFulfillmentWhenPaymentCaptured,
+        RecordCompensationWhenCompensated,
       ],
     };
   }

@@ -15,7 +15,7 @@ describe('order HTTP API (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('order');
-    const config = loadOrderConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
+    const config = loadOrderConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', MESSAGING_ENABLED: 'false' });
     app = await createHttpApp({ module: OrderAppModule.register(config), title: 't', description: 't' });
   });
 
@@ -34,11 +34,25 @@ describe('order HTTP API (real PostgreSQL)', () => {
     const created = await request<{ id: string; status: string; lines: unknown[]; total: unknown }>(app, 'POST', '/orders', body);
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'PENDING', customerId: body.customerId, total: null });
-    expect(created.body.lines).toEqual(body.items);
+    expect(created.body.lines).toEqual(body.items.map((i) => ({ ...i, unitPrice: null })));
 
-    const fetched = await request<{ id: string }>(app, 'GET', `/orders/${created.body.id}`);
+    const fetched = await request<{ id: string; history: { eventType: string; statusAfter: string }[] }>(app, 'GET', `/orders/${created.body.id}`);
     expect(fetched.status).toBe(200);
-    expect(fetched.body).toEqual(created.body);
+    const { history, ...order } = fetched.body;
+    expect(order).toEqual(created.body);
+    expect(history).toEqual([expect.objectContaining({ eventType: 'OrderPlaced', statusAfter: 'PENDING' })]);
+
+    const outbox = await withClient(db.url, (c) =>
+      c.query('SELECT event_type, aggregate_id, topic, payload FROM outbox WHERE aggregate_id = $1', [created.body.id]),
+    );
+    expect(outbox.rows).toEqual([
+      {
+        event_type: 'OrderPlaced',
+        aggregate_id: created.body.id,
+        topic: 'order.events',
+        payload: { orderId: created.body.id, customerId: body.customerId, lines: body.items },
+      },
+    ]);
 
     const lines = await withClient(db.url, (c) =>
       c.query('SELECT sku, quantity, line_no FROM order_lines WHERE order_id = $1 ORDER BY line_no', [created.body.id]),
@@ -47,6 +61,73 @@ describe('order HTTP API (real PostgreSQL)', () => {
       { sku: 'SKU-1', quantity: 2, line_no: 1 },
       { sku: 'SKU-2', quantity: 1, line_no: 2 },
     ]);
+  });
+
+  it('replays the same order for the same Idempotency-Key and body, and refuses a different body', async () => {
+    const body = validOrder();
+    const key = `key-${randomUUID()}`;
+    const first = await request<{ id: string }>(app, 'POST', '/orders', body, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    const again = await request<{ id: string }>(app, 'POST', '/orders', body, { 'idempotency-key': key });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    const other = await request<ErrorBody>(app, 'POST', '/orders', { ...body, items: [{ sku: 'SKU-9', quantity: 1 }] }, { 'idempotency-key': key });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('ORDER.IDEMPOTENCY_KEY_REUSED');
+    const rows = await withClient(db.url, (c) => c.query('SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1', [first.body.id]));
+    expect(rows.rows[0].n).toBe(1);
+  });
+
+  it('keeps one order when the same Idempotency-Key races', async () => {
+    const body = validOrder();
+    const key = `race-${randomUUID()}`;
+    const results = await Promise.all(Array.from({ length: 8 }, () => request<{ id: string }>(app, 'POST', '/orders', body, { 'idempotency-key': key })));
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+  });
+
+  it('cancels a PENDING order once, then answers 409 ORDER.NOT_CANCELLABLE', async () => {
+    const created = await request<{ id: string }>(app, 'POST', '/orders', validOrder());
+    const cancelled = await request<{ status: string; cancellationReason: string }>(app, 'POST', `/orders/${created.body.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CUSTOMER_REQUEST' });
+    const again = await request<ErrorBody>(app, 'POST', `/orders/${created.body.id}/cancel`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('ORDER.NOT_CANCELLABLE');
+    const events = await withClient(db.url, (c) => c.query('SELECT event_type FROM outbox WHERE aggregate_id = $1 ORDER BY id', [created.body.id]));
+    expect(events.rows.map((r: { event_type: string }) => r.event_type)).toEqual(['OrderPlaced', 'OrderCancelled']);
+  });
+
+  it('refuses to fulfil an order that is not CONFIRMED', async () => {
+    const created = await request<{ id: string }>(app, 'POST', '/orders', validOrder());
+    const res = await request<ErrorBody>(app, 'POST', `/orders/${created.body.id}/fulfill`);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('ORDER.NOT_FULFILLABLE');
+  });
+
+  it('lists a customer\'s orders newest first, page by page, filtered by status', async () => {
+    const customerId = randomUUID();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await request<{ id: string }>(app, 'POST', '/orders', { ...validOrder(), customerId })).body.id);
+    }
+    await request(app, 'POST', `/orders/${ids[0]}/cancel`);
+    const seen: string[] = [];
+    let cursor = '';
+    for (let page = 0; page < 5; page++) {
+      const res = await request<{ items: { id: string }[]; nextCursor: string | null }>(
+        app, 'GET', `/orders?customerId=${customerId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items.map((o) => o.id));
+      if (!res.body.nextCursor) break;
+      cursor = res.body.nextCursor;
+    }
+    expect(seen).toEqual([...ids].reverse());
+    const pending = await request<{ items: { id: string }[] }>(app, 'GET', `/orders?customerId=${customerId}&status=PENDING`);
+    expect(pending.body.items.map((o) => o.id).sort()).toEqual([ids[1], ids[2]].sort());
+    const bad = await request<ErrorBody>(app, 'GET', '/orders?status=LOST');
+    expect(bad.status).toBe(400);
   });
 
   it('answers 404 ORDER.NOT_FOUND for an unknown id', async () => {

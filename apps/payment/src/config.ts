@@ -1,28 +1,26 @@
-import { IsInt, IsString, Max, Min } from 'class-validator';
-import { EnvInt, IsLogLevel, IsPort, IsPostgresUrl, loadEnv, LogLevel } from '@ordermesh/platform';
+import { IsInt, Min } from 'class-validator';
+import { TOPICS } from '@ordermesh/contracts';
+import { commonServiceConfig, CommonServiceConfig, EnvInt, loadEnv, ServiceEnv } from '@ordermesh/platform';
 
-/** Every environment variable the payment service reads, with its default. The only place that reads process.env. */
-class PaymentEnv {
-  @IsPort() HTTP_PORT = 3002;
-  @IsString() HTTP_HOST = '0.0.0.0';
-  @IsPostgresUrl() DATABASE_URL!: string;
-  @EnvInt() @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE = 10;
-  @IsLogLevel() LOG_LEVEL: LogLevel = 'info';
+/** Every environment variable the payment service reads (ServiceEnv lists the shared ones). The only reader of process.env. */
+class PaymentEnv extends ServiceEnv {
+  override HTTP_PORT = 3002;
+  /** The mock gateway declines authorizations above this amount (minor units). */
+  @EnvInt() @IsInt() @Min(0) GATEWAY_AUTHORIZATION_LIMIT = 1_000_000;
+  /** Simulated gateway latency per call. */
+  @EnvInt() @IsInt() @Min(0) GATEWAY_LATENCY_MS = 0;
 }
 
-export interface PaymentConfig {
+export interface PaymentConfig extends CommonServiceConfig {
   service: 'payment';
-  http: { port: number; host: string };
-  database: { url: string; poolSize: number };
-  log: { level: LogLevel };
+  gateway: { authorizationLimit: number; latencyMs: number };
 }
 
 export function loadPaymentConfig(env: Record<string, string | undefined> = process.env): PaymentConfig {
   const e = loadEnv(PaymentEnv, env);
   return {
     service: 'payment',
-    http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
-    log: { level: e.LOG_LEVEL },
+    ...commonServiceConfig('payment', [TOPICS.order, TOPICS.inventory], e),
+    gateway: { authorizationLimit: e.GATEWAY_AUTHORIZATION_LIMIT, latencyMs: e.GATEWAY_LATENCY_MS },
   };
 }

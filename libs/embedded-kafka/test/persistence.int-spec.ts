@@ -5,6 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { createTopic, REPO_ROOT, TestContext, uniqueName, waitFor, withTimeout } from './helpers/harness';
+import { encodeRecordBatch, ErrorCode, RawClient } from './helpers/raw-protocol';
+
+function listFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
 
 async function readAll(kafka: Kafka, ctx: TestContext, topic: string, groupId: string, expected: number): Promise<Map<number, KafkaMessage[]>> {
   const consumer = ctx.consumer(kafka, { groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
@@ -120,6 +125,67 @@ describe('persistence with dataDir', () => {
     expect(res[0]!.baseOffset).toBe(String(PER));
   });
 
+  it('a torn segment tail (crash mid-write) is truncated on start; everything before it is intact', async () => {
+    const dataDir = ctx.tempDir('ekafka-torn-');
+    const topic = uniqueName('torn');
+    const b1 = await ctx.startBroker({ dataDir });
+    const k1 = ctx.kafka(b1);
+    const admin1 = await ctx.admin(k1);
+    await createTopic(admin1, topic, 1);
+    const producer = await ctx.producer(k1);
+    for (let i = 0; i < 5; i++) await producer.send({ topic, messages: Array.from({ length: 10 }, (_, j) => ({ value: `r${i * 10 + j}` })) });
+    await producer.disconnect();
+    await admin1.disconnect();
+    await b1.stop();
+
+    // Append a half-written batch (valid-looking header, body cut short) to the newest segment file.
+    const segments = listFiles(dataDir).filter((f) => f.endsWith('.log') && !path.basename(f).startsWith('consumer-offsets') && f.includes(topic));
+    expect(segments.length).toBeGreaterThan(0);
+    const newest = segments.sort().at(-1)!;
+    const sizeBefore = fs.statSync(newest).size;
+    const torn = encodeRecordBatch({ baseOffset: 50n, records: [{ key: null, value: Buffer.from('never acknowledged') }] });
+    fs.appendFileSync(newest, torn.subarray(0, torn.length - 7));
+
+    const b2 = await ctx.startBroker({ dataDir });
+    const k2 = ctx.kafka(b2);
+    const admin2 = await ctx.admin(k2);
+    expect((await admin2.fetchTopicOffsets(topic))[0]!.high).toBe('50');
+    const p2 = await ctx.producer(k2);
+    expect((await p2.send({ topic, messages: [{ value: 'r50' }] }))[0]!.baseOffset).toBe('50');
+    const all = await readAll(k2, ctx, topic, uniqueName('torn-group'), 51);
+    expect(all.get(0)!.map((m) => m.value!.toString())).toEqual(Array.from({ length: 51 }, (_, i) => `r${i}`));
+    expect(fs.statSync(newest).size).toBeGreaterThan(sizeBefore); // truncated to the valid prefix, then appended to
+  });
+
+  it('idempotent producer state survives a restart: a retried batch is still recognised as a duplicate', async () => {
+    const dataDir = ctx.tempDir('ekafka-pid-');
+    const topic = uniqueName('pid');
+    const b1 = await ctx.startBroker({ dataDir });
+    await createTopic(await ctx.admin(ctx.kafka(b1)), topic, 1);
+    const c1 = await RawClient.connect(b1.host, b1.port);
+    const pid = await c1.initProducerId();
+    const mk = (seq: number, from: number): Buffer =>
+      encodeRecordBatch({
+        producerId: pid.producerId,
+        producerEpoch: pid.producerEpoch,
+        baseSequence: seq,
+        records: [0, 1, 2].map((i) => ({ key: null, value: Buffer.from(`v${from + i}`) })),
+      });
+    expect((await c1.produce(topic, 0, mk(0, 0))).baseOffset).toBe(0n);
+    expect((await c1.produce(topic, 0, mk(3, 3))).baseOffset).toBe(3n);
+    c1.close();
+    await b1.stop();
+
+    const b2 = await ctx.startBroker({ dataDir });
+    const c2 = await RawClient.connect(b2.host, b2.port);
+    ctx.onCleanup(() => c2.close());
+    const retried = await c2.produce(topic, 0, mk(3, 3)); // the last batch again, as a producer retry after the restart
+    expect(retried).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 3n });
+    expect((await c2.listOffset(topic, 0, -1n)).offset).toBe(6n);
+    expect((await c2.produce(topic, 0, mk(7, 7))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER); // expected 6
+    expect(await c2.produce(topic, 0, mk(6, 6))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 6n });
+  });
+
   it('a broker without dataDir starts empty every time', async () => {
     const b1 = await ctx.startBroker();
     const admin1 = await ctx.admin(ctx.kafka(b1));
@@ -206,5 +272,52 @@ describe('CLI: serve, SIGTERM, restart', () => {
 
     second.proc.kill('SIGTERM');
     expect(await withTimeout(second.exit, 15_000, 'second CLI exit')).toEqual({ code: 0, signal: null });
+  });
+
+  it('acknowledged records and commits survive a SIGKILL of the broker process (no shutdown flush)', async () => {
+    const dataDir = ctx.tempDir('ekafka-kill-');
+    const topic = uniqueName('kill');
+    const groupId = uniqueName('kill-group');
+    const first = await serve(dataDir);
+    const k1 = new Kafka({ clientId: 'kill-test', brokers: [first.address], logLevel: logLevel.NOTHING });
+    const admin1 = k1.admin();
+    await admin1.connect();
+    await createTopic(admin1, topic, 2);
+    const producer = k1.producer();
+    await producer.connect();
+    for (let i = 0; i < 1000; i += 50) {
+      await producer.send({ topic, acks: -1, messages: Array.from({ length: 50 }, (_, j) => ({ key: `k${i + j}`, value: `v${i + j}`, partition: (i + j) % 2 })) });
+    }
+    const target = [123, 77];
+    const consumer = k1.consumer({ groupId, maxWaitTimeInMs: 100 });
+    const reached = new Set<number>();
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const next = Number(message.offset) + 1;
+        if (next <= target[partition]!) {
+          await consumer.commitOffsets([{ topic, partition, offset: String(next) }]);
+          if (next === target[partition]) reached.add(partition);
+        }
+      },
+    });
+    await waitFor('commits acknowledged', () => reached.size === 2);
+    // Crash right after the last acknowledgement: no SIGTERM flush, no fsync timer tick needed.
+    first.proc.kill('SIGKILL');
+    expect(await withTimeout(first.exit, 10_000, 'broker death')).toEqual({ code: null, signal: 'SIGKILL' });
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin1.disconnect()]);
+
+    const second = await serve(dataDir);
+    const k2 = new Kafka({ clientId: 'kill-test-2', brokers: [second.address], logLevel: logLevel.NOTHING });
+    const admin2 = await ctx.admin(k2);
+    expect((await admin2.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition).map((o) => o.high)).toEqual(['500', '500']);
+    const [committed] = await admin2.fetchOffsets({ groupId, topics: [topic] });
+    expect(committed!.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset))).toEqual(target);
+    const msgs = await readAll(k2, ctx, topic, uniqueName('kill-read'), 1000);
+    for (const p of [0, 1]) {
+      expect(msgs.get(p)!.map((m) => m.value!.toString())).toEqual(Array.from({ length: 500 }, (_, i) => `v${2 * i + p}`));
+    }
   });
 });

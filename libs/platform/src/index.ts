@@ -15,3 +15,4 @@ export * from './messaging/outbox-relay';
 export * from './messaging/event-processor';
 export * from './messaging/messaging.module';
 export * from './messaging/kafka-event.transport';
+export * from './http/correlation-id.decorator';

@@ -19,3 +19,27 @@ export class InvalidOrderError extends AppError {
     super(message, details);
   }
 }
+
+export class OrderNotCancellableError extends AppError {
+  readonly code = 'ORDER.NOT_CANCELLABLE';
+  readonly kind = 'conflict' as const;
+  constructor(orderId: string, status: string, why: string) {
+    super(`Order ${orderId} cannot be cancelled: ${why}`, { orderId, status });
+  }
+}
+
+export class OrderNotFulfillableError extends AppError {
+  readonly code = 'ORDER.NOT_FULFILLABLE';
+  readonly kind = 'conflict' as const;
+  constructor(orderId: string, status: string, why: string) {
+    super(`Order ${orderId} cannot be fulfilled: ${why}`, { orderId, status });
+  }
+}
+
+export class IdempotencyKeyReusedError extends AppError {
+  readonly code = 'ORDER.IDEMPOTENCY_KEY_REUSED';
+  readonly kind = 'conflict' as const;
+  constructor(key: string, orderId: string) {
+    super('This Idempotency-Key was already used with a different request body', { idempotencyKey: key, orderId });
+  }
+}

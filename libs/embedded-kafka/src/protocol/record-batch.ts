@@ -170,9 +170,11 @@ export function findRecordAtOrAfter(batch: Buffer, h: BatchHeader, ts: number): 
     for (let i = 0; i < h.recordsCount && r.remaining > 0; i++) {
       const len = r.varint();
       const next = r.offset + len;
+      if (len <= 0 || next > body.length) break;
       r.int8(); // attributes
       const timestamp = h.firstTimestamp + Number(r.varlong());
       const offsetDelta = r.varint();
+      if (offsetDelta < 0 || offsetDelta > h.lastOffsetDelta) break;
       if (timestamp >= ts) return { offset: h.baseOffset + offsetDelta, timestamp };
       r.offset = next;
     }

@@ -100,11 +100,16 @@ function readType(r: Reader, t: FieldType, v: number): unknown {
   return out;
 }
 
+/** The value decode yields for a field that does not exist in the decoded version. */
+export function fieldDefault(fld: Field): unknown {
+  return fld.dflt !== undefined ? fld.dflt : scalarDefault(fld.type);
+}
+
 export function decodeFields(r: Reader, fields: readonly Field[], v: number): Msg {
   const m: Msg = {};
   for (const fld of fields) {
     if (v < fld.min || v > fld.max) {
-      m[fld.name] = fld.dflt !== undefined ? fld.dflt : scalarDefault(fld.type);
+      m[fld.name] = fieldDefault(fld);
       continue;
     }
     m[fld.name] = readType(r, fld.type, v);

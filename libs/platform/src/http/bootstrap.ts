@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { Catch, DynamicModule, INestApplication, RpcExceptionFilter, Type } from '@nestjs/common';
+import { Observable, throwError } from 'rxjs';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -46,12 +47,21 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   // Services with messaging consume through the Kafka event transport (handlers declared with @EventPattern).
   const runtime = findMessagingRuntime(app);
   if (runtime) {
-    app.connectMicroservice({ strategy: new KafkaEventTransport(runtime) }, { inheritAppConfig: true });
+    const events = app.connectMicroservice({ strategy: new KafkaEventTransport(runtime) }, { inheritAppConfig: false });
+    // Handler errors must reach the event processor unchanged: it decides between retry and dead-letter.
+    events.useGlobalFilters(new RethrowRpcErrors());
   }
   await app.init();
   if (runtime) await app.startAllMicroservices();
   await app.getHttpAdapter().getInstance().ready();
   return app;
+}
+
+@Catch()
+class RethrowRpcErrors implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => exception);
+  }
 }
 
 function findMessagingRuntime(app: INestApplication): MessagingRuntime | null {

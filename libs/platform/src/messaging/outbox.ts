@@ -12,6 +12,21 @@ export type OutboxEntry = EventEnvelope & { trace?: { traceparent?: string; trac
  */
 export async function appendToOutbox(tx: Queryable, aggregateType: string, entries: OutboxEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  const insert = outboxInsert(aggregateType, entries, 1);
+  await tx.query(insert.text, insert.values);
+}
+
+/**
+ * The outbox INSERT as SQL text and parameters numbered from `firstParam`, for callers that fold it into a larger
+ * single statement (a data-modifying CTE) to save round trips on a hot path.
+ */
+export function outboxInsert(
+  aggregateType: string,
+  entries: OutboxEntry[],
+  firstParam: number,
+  /** SQL condition: insert the rows only if it holds (e.g. `EXISTS (SELECT 1 FROM inserted_order)` in a CTE). */
+  onlyIf?: string,
+): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const rows = entries.map((e, i) => {
     const topic = EVENTS[e.eventType as EventType]?.topic;
@@ -25,14 +40,16 @@ export async function appendToOutbox(tx: Queryable, aggregateType: string, entri
       ...(e.trace?.tracestate ? { tracestate: e.trace.tracestate } : {}),
     };
     values.push(e.eventId, e.eventType, e.schemaVersion, aggregateType, e.aggregateId, topic, JSON.stringify(e.payload), JSON.stringify(headers), e.occurredAt);
-    const b = i * 9;
-    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::jsonb, $${b + 8}::jsonb, $${b + 9}::timestamptz)`;
+    const b = firstParam - 1 + i * 9;
+    return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::int, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::jsonb, $${b + 8}::jsonb, $${b + 9}::timestamptz)`;
   });
-  await tx.query(
-    `INSERT INTO outbox (event_id, event_type, schema_version, aggregate_type, aggregate_id, topic, payload, headers, created_at)
-     VALUES ${rows.join(', ')}`,
+  const columns = 'INSERT INTO outbox (event_id, event_type, schema_version, aggregate_type, aggregate_id, topic, payload, headers, created_at)';
+  return {
+    text: onlyIf
+      ? `${columns} SELECT * FROM (VALUES ${rows.join(', ')}) AS v WHERE ${onlyIf}`
+      : `${columns} VALUES ${rows.join(', ')}`,
     values,
-  );
+  };
 }
 
 export interface OutboxRow {

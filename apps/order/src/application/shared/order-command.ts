@@ -1,0 +1,33 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { buildEnvelope } from '@ordermesh/platform';
+import { Order, OrderSnapshot } from '../../domain/order.aggregate';
+import { OrderNotFoundError } from '../../domain/order.errors';
+import { CLOCK, Clock } from '../ports/clock.port';
+import { historyOf, ORDER_REPOSITORY, OrderRepository } from '../ports/order.repository.port';
+import { TRANSACTIONS, Transactions } from '../ports/transaction.port';
+
+/** A customer command on one order: lock it, apply the (throwing) domain rule, save state + events + history. */
+@Injectable()
+export class OrderCommand {
+  constructor(
+    @Inject(ORDER_REPOSITORY) private readonly orders: OrderRepository,
+    @Inject(TRANSACTIONS) private readonly transactions: Transactions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** `requestCorrelationId` is used only for orders placed before correlation ids were stored. */
+  run(orderId: string, requestCorrelationId: string, rule: (order: Order, now: Date) => void): Promise<OrderSnapshot> {
+    return this.transactions.run(async (tx) => {
+      const order = await this.orders.lockById(tx, orderId);
+      if (!order) throw new OrderNotFoundError(orderId);
+      const now = this.clock.now();
+      rule(order, now);
+      const correlationId = order.snapshot().correlationId ?? requestCorrelationId;
+      const outbox = order
+        .pullEvents()
+        .map((e) => buildEnvelope('order', e.type, order.id, e.payload, { correlationId, causationId: null }, now));
+      await this.orders.save(tx, order, outbox, outbox.map((e) => historyOf(e, order.status)), false);
+      return order.snapshot();
+    });
+  }
+}

@@ -1,0 +1,208 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EnvelopeOf } from '@ordermesh/contracts';
+import { outboxInsert, OutboxEntry, PG_POOL, Queryable } from '@ordermesh/platform';
+import { Pool } from 'pg';
+import { Order } from '../../domain/order.aggregate';
+import { OrderStatus } from '../../domain/order-status';
+import {
+  HistoryEntry,
+  IdempotencyClaim,
+  OrderPage,
+  OrderRepository,
+  PlaceResult,
+} from '../../application/ports/order.repository.port';
+import { ORDER_COLUMNS, OrderRow, snapshotFromRow } from './order-rows';
+
+/** Concurrent modification of the same order: the transaction is retried by the caller (consumer retry). */
+export class StaleOrderError extends Error {
+  readonly code = '40001'; // treated like a serialization failure: safe to run the whole transaction again
+}
+
+/**
+ * Orders in plain SQL on the service's pg pool. The write paths are one statement where possible: placing an
+ * order is a single data-modifying CTE (order + lines + outbox + history), the cheapest way to commit it.
+ */
+@Injectable()
+export class SqlOrderRepository implements OrderRepository {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async place(order: Order, placed: EnvelopeOf<'OrderPlaced'> & OutboxEntry, claim: IdempotencyClaim | null): Promise<PlaceResult> {
+    const s = order.snapshot();
+    const values: unknown[] = [
+      s.id,
+      s.customerId,
+      claim?.key ?? null,
+      claim?.requestHash ?? null,
+      placed.correlationId,
+      s.createdAt,
+      s.lines.map((_, i) => i + 1),
+      s.lines.map((l) => l.sku),
+      s.lines.map((l) => l.quantity),
+      placed.eventId,
+      JSON.stringify({ lines: s.lines.length }),
+    ];
+    const outbox = outboxInsert('order', [placed], values.length + 1, 'EXISTS (SELECT 1 FROM o)');
+    values.push(...outbox.values);
+    const sql = `
+      WITH o AS (
+        INSERT INTO orders (id, customer_id, status, idempotency_key, request_hash, correlation_id, created_at, updated_at)
+        VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $6)
+        ON CONFLICT (idempotency_key) DO NOTHING
+        RETURNING id
+      ), l AS (
+        INSERT INTO order_lines (order_id, line_no, sku, quantity)
+        SELECT o.id, x.line_no, x.sku, x.quantity FROM o, unnest($7::int[], $8::text[], $9::int[]) AS x(line_no, sku, quantity)
+      ), h AS (
+        INSERT INTO order_history (order_id, event_id, event_type, producer, status_after, detail, occurred_at)
+        SELECT o.id, $10, 'OrderPlaced', 'order', 'PENDING', $11::jsonb, $6 FROM o
+      ), ob AS (
+        ${outbox.text}
+      )
+      SELECT (SELECT id FROM o) AS inserted`;
+    const { rows } = await this.pool.query<{ inserted: string | null }>(sql, values);
+    if (rows[0]!.inserted) return { inserted: true };
+    // Lost the race for the key (or a replay): read the winner in a new statement, whose snapshot includes it.
+    const existing = await this.pool.query<{ id: string; request_hash: string | null }>(
+      'SELECT id, request_hash FROM orders WHERE idempotency_key = $1',
+      [claim?.key],
+    );
+    const winner = existing.rows[0];
+    if (!winner) throw new Error('order insert conflicted without an existing order');
+    return { inserted: false, existing: { orderId: winner.id, requestHash: winner.request_hash } };
+  }
+
+  async findById(id: string): Promise<Order | null> {
+    const { rows } = await this.pool.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`, [id]);
+    return rows[0] ? Order.restore(snapshotFromRow(rows[0])) : null;
+  }
+
+  async lockById(tx: Queryable, id: string): Promise<Order | null> {
+    const { rows } = await tx.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE`, [id]);
+    return rows[0] ? Order.restore(snapshotFromRow(rows[0])) : null;
+  }
+
+  async save(tx: Queryable, order: Order, outbox: OutboxEntry[], history: HistoryEntry[], linesPriced: boolean): Promise<void> {
+    const s = order.snapshot();
+    const terminal = s.status === 'CANCELLED' || s.status === 'FULFILLED';
+    const { rowCount } = await tx.query(
+      `UPDATE orders SET status = $2, total_amount = $3, currency = $4, cancellation_reason = $5, reservation_id = $6,
+         payment_id = $7, fulfillment_requested_at = $8, stock_committed_at = $9, payment_captured_at = $10,
+         terminal_at = CASE WHEN $11::boolean THEN coalesce(terminal_at, $12) ELSE NULL END,
+         updated_at = $12, version = version + 1
+       WHERE id = $1 AND version = $13`,
+      [
+        s.id,
+        s.status,
+        s.totalAmount,
+        s.currency,
+        s.cancellationReason,
+        s.reservationId,
+        s.paymentId,
+        s.fulfillmentRequestedAt,
+        s.stockCommittedAt,
+        s.paymentCapturedAt,
+        terminal,
+        s.updatedAt,
+        s.version,
+      ],
+    );
+    if (rowCount !== 1) throw new StaleOrderError(`order ${s.id} changed concurrently`);
+    if (linesPriced) {
+      await tx.query(
+        `UPDATE order_lines l SET unit_price_amount = x.amount, currency = x.currency
+           FROM unnest($2::text[], $3::bigint[], $4::text[]) AS x(sku, amount, currency)
+          WHERE l.order_id = $1 AND l.sku = x.sku`,
+        [s.id, s.lines.map((l) => l.sku), s.lines.map((l) => l.unitPrice?.amount ?? null), s.lines.map((l) => l.unitPrice?.currency ?? null)],
+      );
+    }
+    if (outbox.length) {
+      const insert = outboxInsert('order', outbox, 1);
+      await tx.query(insert.text, insert.values);
+    }
+    await this.appendHistory(tx, s.id, history);
+  }
+
+  async appendHistory(tx: Queryable, orderId: string, history: HistoryEntry[]): Promise<void> {
+    if (!history.length) return;
+    await tx.query(
+      `INSERT INTO order_history (order_id, event_id, event_type, producer, causation_id, status_after, detail, occurred_at)
+       SELECT $1, x.event_id, x.event_type, x.producer, x.causation_id, x.status_after::"OrderStatus", x.detail, x.occurred_at
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::jsonb[], $8::timestamptz[])
+           AS x(event_id, event_type, producer, causation_id, status_after, detail, occurred_at)
+       ON CONFLICT (order_id, event_id) DO NOTHING`,
+      [
+        orderId,
+        history.map((h) => h.eventId),
+        history.map((h) => h.eventType),
+        history.map((h) => h.producer),
+        history.map((h) => h.causationId),
+        history.map((h) => h.statusAfter),
+        history.map((h) => JSON.stringify(h.detail)),
+        history.map((h) => h.occurredAt),
+      ],
+    );
+  }
+
+  async history(orderId: string): Promise<HistoryEntry[]> {
+    const { rows } = await this.pool.query<{
+      event_id: string;
+      event_type: string;
+      producer: string;
+      causation_id: string | null;
+      status_after: OrderStatus;
+      detail: Record<string, unknown>;
+      occurred_at: Date;
+    }>(
+      `SELECT event_id, event_type, producer, causation_id, status_after, detail, occurred_at
+         FROM order_history WHERE order_id = $1 ORDER BY id`,
+      [orderId],
+    );
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      eventType: r.event_type,
+      producer: r.producer,
+      causationId: r.causation_id,
+      statusAfter: r.status_after,
+      detail: r.detail,
+      occurredAt: r.occurred_at.toISOString(),
+    }));
+  }
+
+  async list(filter: { customerId?: string; status?: OrderStatus }, limit: number, cursor: string | null): Promise<OrderPage> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (filter.customerId) {
+      values.push(filter.customerId);
+      where.push(`o.customer_id = $${values.length}`);
+    }
+    if (filter.status) {
+      values.push(filter.status);
+      where.push(`o.status = $${values.length}::"OrderStatus"`);
+    }
+    const after = cursor ? decodeCursor(cursor) : null;
+    if (after) {
+      values.push(after.createdAt, after.id);
+      where.push(`(o.created_at, o.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+    }
+    values.push(limit + 1);
+    const { rows } = await this.pool.query<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders o ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+        ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}`,
+      values,
+    );
+    const page = rows.slice(0, limit).map(snapshotFromRow);
+    const last = page[page.length - 1];
+    return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null };
+  }
+}
+
+/** Keyset cursor: (created_at, id) of the last order of the page, opaque to clients. */
+export function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: string; id: string } | null {
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id)) return null;
+  return { createdAt, id };
+}
