@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image per service, built from the whole workspace: `docker build --build-arg SERVICE=order .`
 # (docker compose passes SERVICE for each of order, inventory and payment).
 
@@ -10,7 +9,7 @@ WORKDIR /app
 ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json .npmrc ./
 # postinstall runs `node tools/prisma-generate.mjs`, which reads prisma/<service>/schema.prisma and writes each
-# client to apps/<service>/src/infrastructure/prisma/generated: both folders must exist before `npm ci`.
+# client to apps/<service>/src/infrastructure/prisma/generated, so tools/ and prisma/ are copied before `npm ci`.
 COPY tools/ tools/
 COPY prisma/ prisma/
 RUN npm ci --no-audit --no-fund

@@ -28,6 +28,8 @@ export default [
             { sourceTag: 'scope:inventory', onlyDependOnLibsWithTags: ['scope:inventory', 'scope:shared'] },
             { sourceTag: 'scope:payment', onlyDependOnLibsWithTags: ['scope:payment', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // End-to-end tests drive the whole system: every service and the shared libs.
+            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:order', 'scope:inventory', 'scope:payment', 'scope:shared'] },
           ],
         },
       ],

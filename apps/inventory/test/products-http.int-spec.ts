@@ -21,7 +21,7 @@ describe('inventory HTTP API (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('inventory');
-    const config = loadInventoryConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
+    const config = loadInventoryConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', MESSAGING_ENABLED: 'false' });
     app = await createHttpApp({ module: InventoryAppModule.register(config), title: 't', description: 't' });
   });
 

@@ -1,11 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
-import { DatabaseModule, HealthModule, loggingModule } from '@ordermesh/platform';
+import { DatabaseModule, HealthModule, kafkaReadiness, loggingModule, MessagingModule } from '@ordermesh/platform';
+import { AuthorizePaymentWhenStockReserved } from './application/authorize-payment-when-stock-reserved/authorize-payment-when-stock-reserved.handler';
+import { CapturePaymentWhenFulfillmentRequested } from './application/capture-payment-when-fulfillment-requested/capture-payment-when-fulfillment-requested.handler';
 import { FindPaymentsHandler } from './application/find-payments/find-payments.handler';
+import { CLOCK, ID_GENERATOR } from './application/ports/clock.port';
+import { PAYMENT_STORE } from './application/ports/payment-store.port';
 import { PAYMENT_REPOSITORY } from './application/ports/payment.repository.port';
+import { VoidOrRefundWhenOrderCancelled } from './application/void-or-refund-when-order-cancelled/void-or-refund-when-order-cancelled.handler';
 import { PaymentConfig } from './config';
+import { PAYMENT_GATEWAY } from './domain/payment-gateway';
+import { MockPaymentGateway } from './infrastructure/gateway/mock-payment-gateway';
 import { PrismaPaymentRepository } from './infrastructure/prisma/payment.repository';
 import { PaymentPrisma } from './infrastructure/prisma/prisma.service';
+import { SqlPaymentStore } from './infrastructure/sql/sql-payment.store';
 import { PaymentsController } from './interface/http/payments.controller';
+import { OrderCancelledConsumer } from './interface/messaging/order-cancelled.consumer';
+import { OrderFulfillmentRequestedConsumer } from './interface/messaging/order-fulfillment-requested.consumer';
+import { StockReservedConsumer } from './interface/messaging/stock-reserved.consumer';
 
 @Module({})
 export class PaymentAppModule {
@@ -15,10 +27,23 @@ export class PaymentAppModule {
       imports: [
         loggingModule({ service: config.service, level: config.log.level }),
         DatabaseModule.forRoot({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'payment' }),
-        HealthModule.forRoot(),
+        MessagingModule.forRoot(config.messaging),
+        // With messaging off (tests of the HTTP edge) Kafka is not a dependency, so it does not decide readiness.
+        HealthModule.forRoot(config.messaging.autoStart ? { extraChecks: kafkaReadiness } : {}),
       ],
-      controllers: [PaymentsController],
-      providers: [PaymentPrisma, { provide: PAYMENT_REPOSITORY, useClass: PrismaPaymentRepository }, FindPaymentsHandler],
+      controllers: [PaymentsController, StockReservedConsumer, OrderCancelledConsumer, OrderFulfillmentRequestedConsumer],
+      providers: [
+        PaymentPrisma,
+        { provide: PAYMENT_REPOSITORY, useClass: PrismaPaymentRepository },
+        { provide: PAYMENT_STORE, useClass: SqlPaymentStore },
+        { provide: PAYMENT_GATEWAY, useValue: new MockPaymentGateway(config.gateway) },
+        { provide: CLOCK, useValue: { now: () => new Date() } },
+        { provide: ID_GENERATOR, useValue: { next: () => randomUUID() } },
+        FindPaymentsHandler,
+        AuthorizePaymentWhenStockReserved,
+        VoidOrRefundWhenOrderCancelled,
+        CapturePaymentWhenFulfillmentRequested,
+      ],
     };
   }
 }

@@ -12,7 +12,7 @@ describe('payment HTTP API (real PostgreSQL)', () => {
   beforeAll(async () => {
     db = await createTestDatabase('payment');
     app = await createHttpApp({
-      module: PaymentAppModule.register(loadPaymentConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' })),
+      module: PaymentAppModule.register(loadPaymentConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', MESSAGING_ENABLED: 'false' })),
       title: 't',
       description: 't',
     });

@@ -16,3 +16,7 @@ export * from './messaging/event-processor';
 export * from './messaging/messaging.module';
 export * from './messaging/kafka-event.transport';
 export * from './http/correlation-id.decorator';
+export { createKafka, ensureTopics, KafkaPublisher, kafkaReachable } from './kafka/kafka-client';
+export type { KafkaSettings, TopicSpec } from './kafka/kafka-client';
+export * from './kafka/topic-reader';
+export * from './kafka/dlq';

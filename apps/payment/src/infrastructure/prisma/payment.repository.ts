@@ -17,6 +17,9 @@ export class PrismaPaymentRepository implements PaymentRepository {
       currency: r.currency,
       status: r.status as PaymentStatus,
       declineReason: r.declineReason,
+      gatewayRef: r.gatewayRef,
+      capturedAmount: Number(r.capturedAmount),
+      refundedAmount: Number(r.refundedAmount),
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
     }));

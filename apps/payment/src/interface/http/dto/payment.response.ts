@@ -13,6 +13,8 @@ export class PaymentResponse {
   @ApiProperty({ format: 'uuid' }) orderId!: string;
   @ApiProperty({ description: 'Integer minor units' }) amount!: number;
   @ApiProperty() currency!: string;
+  @ApiProperty({ description: 'Captured so far, integer minor units' }) capturedAmount!: number;
+  @ApiProperty({ description: 'Refunded so far, integer minor units' }) refundedAmount!: number;
   @ApiProperty({ enum: PAYMENT_STATUSES }) status!: PaymentStatus;
   @ApiProperty({ nullable: true, type: String }) declineReason!: string | null;
   @ApiProperty() createdAt!: string;
@@ -24,6 +26,8 @@ export class PaymentResponse {
       orderId: p.orderId,
       amount: p.amount,
       currency: p.currency,
+      capturedAmount: p.capturedAmount,
+      refundedAmount: p.refundedAmount,
       status: p.status,
       declineReason: p.declineReason,
       createdAt: p.createdAt.toISOString(),
