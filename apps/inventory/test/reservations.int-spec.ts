@@ -455,7 +455,7 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     for (const r of rows) {
       expect([['CONFIRMED', ['ReservationConfirmed']], ['EXPIRED', ['ReservationExpired']]]).toContainEqual([r.status, r.events]);
     }
-    const confirmed = rows.filter((r) => r.status === 'CONFIRMED').length;
+    const confirmed = rows.filter((r) => r.status === 'CONFIRMED').length; process.stderr.write('CONFIRMED=' + confirmed + '\n');
     expect(await stockOf(sku)).toEqual({ available: 100 - 2 * confirmed, reserved: 2 * confirmed, committed: 0 });
   });
 

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
-import { DatabaseModule, HealthModule, kafkaReadiness, loggingModule, MessagingModule } from '@ordermesh/platform';
+import {
+  DatabaseModule,
+  HealthModule,
+  kafkaReadiness,
+  loggingModule,
+  MessagingModule,
+} from '@ordermesh/platform';
 import { AuthorizePaymentWhenStockReserved } from './application/authorize-payment-when-stock-reserved/authorize-payment-when-stock-reserved.handler';
 import { CapturePaymentWhenFulfillmentRequested } from './application/capture-payment-when-fulfillment-requested/capture-payment-when-fulfillment-requested.handler';
 import { FindPaymentsHandler } from './application/find-payments/find-payments.handler';
@@ -26,12 +32,21 @@ export class PaymentAppModule {
       module: PaymentAppModule,
       imports: [
         loggingModule({ service: config.service, level: config.log.level }),
-        DatabaseModule.forRoot({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'payment' }),
+        DatabaseModule.forRoot({
+          url: config.database.url,
+          poolSize: config.database.poolSize,
+          applicationName: 'payment',
+        }),
         MessagingModule.forRoot(config.messaging),
         // With messaging off (tests of the HTTP edge) Kafka is not a dependency, so it does not decide readiness.
         HealthModule.forRoot(config.messaging.autoStart ? { extraChecks: kafkaReadiness } : {}),
       ],
-      controllers: [PaymentsController, StockReservedConsumer, OrderCancelledConsumer, OrderFulfillmentRequestedConsumer],
+      controllers: [
+        PaymentsController,
+        StockReservedConsumer,
+        OrderCancelledConsumer,
+        OrderFulfillmentRequestedConsumer,
+      ],
       providers: [
         PaymentPrisma,
         { provide: PAYMENT_REPOSITORY, useClass: PrismaPaymentRepository },

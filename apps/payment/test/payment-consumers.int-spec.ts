@@ -19,7 +19,9 @@ describe('payment consumers through the event transport (real PostgreSQL)', () =
   beforeAll(async () => {
     db = await createTestDatabase('payment');
     app = await createHttpApp({
-      module: PaymentAppModule.register(loadPaymentConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', MESSAGING_ENABLED: 'false' })),
+      module: PaymentAppModule.register(
+        loadPaymentConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', MESSAGING_ENABLED: 'false' }),
+      ),
       title: 't',
       description: 't',
     });
@@ -42,10 +44,15 @@ describe('payment consumers through the event transport (real PostgreSQL)', () =
       headers: {},
     });
 
-  const query = <T>(sql: string, params: unknown[]) => withClient(db.url, async (c) => (await c.query(sql, params)).rows as T[]);
+  const query = <T>(sql: string, params: unknown[]) =>
+    withClient(db.url, async (c) => (await c.query(sql, params)).rows as T[]);
 
   it('subscribes to exactly the three events the payment service reacts to', () => {
-    expect(transport.processor!.subscribedEventTypes.sort()).toEqual(['OrderCancelled', 'OrderFulfillmentRequested', 'StockReserved']);
+    expect(transport.processor!.subscribedEventTypes.sort()).toEqual([
+      'OrderCancelled',
+      'OrderFulfillmentRequested',
+      'StockReserved',
+    ]);
   });
 
   it('authorizes, captures and refunds through the transport; a redelivered event has no second effect', async () => {
@@ -67,7 +74,11 @@ describe('payment consumers through the event transport (real PostgreSQL)', () =
     expect(await deliver(reserved)).toBe('handled');
     expect(await deliver(reserved)).toBe('duplicate');
 
-    const fulfil = fixtureEnvelope('OrderFulfillmentRequested', { eventId: randomUUID(), aggregateId: orderId, payload: { orderId } });
+    const fulfil = fixtureEnvelope('OrderFulfillmentRequested', {
+      eventId: randomUUID(),
+      aggregateId: orderId,
+      payload: { orderId },
+    });
     expect(await deliver(fulfil)).toBe('handled');
     const cancelled = fixtureEnvelope('OrderCancelled', {
       eventId: randomUUID(),
@@ -82,8 +93,15 @@ describe('payment consumers through the event transport (real PostgreSQL)', () =
       [orderId],
     );
     expect(payments).toEqual([{ status: 'REFUNDED', captured_amount: '5000', refunded_amount: '5000' }]);
-    const outbox = await query<{ event_type: string }>('SELECT event_type FROM outbox WHERE aggregate_id = $1 ORDER BY id', [orderId]);
-    expect(outbox.map((r) => r.event_type)).toEqual(['PaymentAuthorized', 'PaymentCaptured', 'PaymentRefunded']);
+    const outbox = await query<{ event_type: string }>(
+      'SELECT event_type FROM outbox WHERE aggregate_id = $1 ORDER BY id',
+      [orderId],
+    );
+    expect(outbox.map((r) => r.event_type)).toEqual([
+      'PaymentAuthorized',
+      'PaymentCaptured',
+      'PaymentRefunded',
+    ]);
     const inbox = await query<{ consumer: string; event_type: string }>(
       'SELECT consumer, event_type FROM processed_messages WHERE event_id = ANY($1::uuid[]) ORDER BY processed_at, event_type',
       [[reserved.eventId, fulfil.eventId, cancelled.eventId]],
@@ -92,13 +110,28 @@ describe('payment consumers through the event transport (real PostgreSQL)', () =
     expect(inbox.every((r) => r.consumer === 'payment-service')).toBe(true);
 
     // The HTTP read path sees the same payment, with its captured and refunded amounts.
-    const res = await request<{ status: string; capturedAmount: number; refundedAmount: number }[]>(app, 'GET', `/payments?orderId=${orderId}`);
-    expect(res.body).toEqual([expect.objectContaining({ status: 'REFUNDED', amount: 5000, capturedAmount: 5000, refundedAmount: 5000 })]);
+    const res = await request<{ status: string; capturedAmount: number; refundedAmount: number }[]>(
+      app,
+      'GET',
+      `/payments?orderId=${orderId}`,
+    );
+    expect(res.body).toEqual([
+      expect.objectContaining({
+        status: 'REFUNDED',
+        amount: 5000,
+        capturedAmount: 5000,
+        refundedAmount: 5000,
+      }),
+    ]);
   });
 
   it('ignores events it does not react to', async () => {
     const orderId = randomUUID();
-    const placed = fixtureEnvelope('OrderPlaced', { eventId: randomUUID(), aggregateId: orderId, payload: { orderId, customerId: randomUUID(), lines: [{ sku: 'A', quantity: 1 }] } });
+    const placed = fixtureEnvelope('OrderPlaced', {
+      eventId: randomUUID(),
+      aggregateId: orderId,
+      payload: { orderId, customerId: randomUUID(), lines: [{ sku: 'A', quantity: 1 }] },
+    });
     expect(await deliver(placed)).toBe('ignored');
   });
 });

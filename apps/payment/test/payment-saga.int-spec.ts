@@ -9,7 +9,11 @@ import { PaymentStore } from '../src/application/ports/payment-store.port';
 import { VoidOrRefundWhenOrderCancelled } from '../src/application/void-or-refund-when-order-cancelled/void-or-refund-when-order-cancelled.handler';
 import { Payment } from '../src/domain/payment';
 import { AuthorizationRequest, PaymentGateway } from '../src/domain/payment-gateway';
-import { MOCK_GATEWAY_CUSTOMERS, MockPaymentGateway, mockAuthorizationRef } from '../src/infrastructure/gateway/mock-payment-gateway';
+import {
+  MOCK_GATEWAY_CUSTOMERS,
+  MockPaymentGateway,
+  mockAuthorizationRef,
+} from '../src/infrastructure/gateway/mock-payment-gateway';
 import { SqlPaymentStore } from '../src/infrastructure/sql/sql-payment.store';
 
 const LIMIT = 100_000;
@@ -41,7 +45,10 @@ class RecordingGateway implements PaymentGateway {
   }
 }
 
-function stockReserved(orderId: string, opts: { customerId?: string; amount?: number } = {}): EnvelopeOf<'StockReserved'> {
+function stockReserved(
+  orderId: string,
+  opts: { customerId?: string; amount?: number } = {},
+): EnvelopeOf<'StockReserved'> {
   const amount = opts.amount ?? 2598;
   return fixtureEnvelope('StockReserved', {
     eventId: randomUUID(),
@@ -58,7 +65,10 @@ function stockReserved(orderId: string, opts: { customerId?: string; amount?: nu
   });
 }
 
-function orderCancelled(orderId: string, reason: CancellationReason = 'CUSTOMER_REQUEST'): EnvelopeOf<'OrderCancelled'> {
+function orderCancelled(
+  orderId: string,
+  reason: CancellationReason = 'CUSTOMER_REQUEST',
+): EnvelopeOf<'OrderCancelled'> {
   return fixtureEnvelope('OrderCancelled', {
     eventId: randomUUID(),
     aggregateId: orderId,
@@ -68,7 +78,12 @@ function orderCancelled(orderId: string, reason: CancellationReason = 'CUSTOMER_
 }
 
 function fulfillmentRequested(orderId: string): EnvelopeOf<'OrderFulfillmentRequested'> {
-  return fixtureEnvelope('OrderFulfillmentRequested', { eventId: randomUUID(), aggregateId: orderId, correlationId: `saga-${orderId}`, payload: { orderId } });
+  return fixtureEnvelope('OrderFulfillmentRequested', {
+    eventId: randomUUID(),
+    aggregateId: orderId,
+    correlationId: `saga-${orderId}`,
+    payload: { orderId },
+  });
 }
 
 interface PaymentRow {
@@ -89,7 +104,12 @@ interface OutboxRow {
   aggregate_id: string;
   topic: string;
   schema_version: number;
-  payload: { orderId: string; paymentId: string; amount?: { amount: number; currency: string }; reason?: string };
+  payload: {
+    orderId: string;
+    paymentId: string;
+    amount?: { amount: number; currency: string };
+    reason?: string;
+  };
   headers: { correlationId: string; causationId: string | null; producer: string };
 }
 
@@ -119,9 +139,12 @@ describe('payment saga reactions (real PostgreSQL)', () => {
     await db?.drop();
   });
 
-  const onStockReserved = (env: EnvelopeOf<'StockReserved'>, uc = authorize) => withTransaction(pool, (tx) => uc.execute(env, tx));
-  const onOrderCancelled = (env: EnvelopeOf<'OrderCancelled'>, uc = cancel) => withTransaction(pool, (tx) => uc.execute(env, tx));
-  const onFulfillmentRequested = (env: EnvelopeOf<'OrderFulfillmentRequested'>) => withTransaction(pool, (tx) => capture.execute(env, tx));
+  const onStockReserved = (env: EnvelopeOf<'StockReserved'>, uc = authorize) =>
+    withTransaction(pool, (tx) => uc.execute(env, tx));
+  const onOrderCancelled = (env: EnvelopeOf<'OrderCancelled'>, uc = cancel) =>
+    withTransaction(pool, (tx) => uc.execute(env, tx));
+  const onFulfillmentRequested = (env: EnvelopeOf<'OrderFulfillmentRequested'>) =>
+    withTransaction(pool, (tx) => capture.execute(env, tx));
 
   async function payments(orderId: string): Promise<PaymentRow[]> {
     const { rows } = await pool.query<PaymentRow>(
@@ -141,7 +164,11 @@ describe('payment saga reactions (real PostgreSQL)', () => {
     for (const row of rows) {
       const contract = EVENTS[row.event_type];
       expect(contract.payload.safeParse(row.payload).success).toBe(true);
-      expect(row).toMatchObject({ aggregate_type: 'payment', topic: 'payment.events', schema_version: contract.schemaVersion });
+      expect(row).toMatchObject({
+        aggregate_type: 'payment',
+        topic: 'payment.events',
+        schema_version: contract.schemaVersion,
+      });
       expect(row.headers).toMatchObject({ producer: 'payment', correlationId: `saga-${orderId}` });
     }
     return rows;
@@ -185,14 +212,30 @@ describe('payment saga reactions (real PostgreSQL)', () => {
       const orderId = randomUUID();
       await expect(onStockReserved(stockReserved(orderId, { customerId }))).resolves.toBe('DECLINED');
       const [payment] = await payments(orderId);
-      expect(payment).toMatchObject({ status: 'DECLINED', decline_reason: reason, gateway_ref: null, amount: '2598' });
-      expect(await outbox(orderId)).toEqual([expect.objectContaining({ event_type: 'PaymentDeclined', payload: { orderId, paymentId: payment!.id, reason } })]);
+      expect(payment).toMatchObject({
+        status: 'DECLINED',
+        decline_reason: reason,
+        gateway_ref: null,
+        amount: '2598',
+      });
+      expect(await outbox(orderId)).toEqual([
+        expect.objectContaining({
+          event_type: 'PaymentDeclined',
+          payload: { orderId, paymentId: payment!.id, reason },
+        }),
+      ]);
     });
 
     it('declines an amount above the authorization limit as INSUFFICIENT_FUNDS; the limit itself is fine', async () => {
       const over = randomUUID();
       await expect(onStockReserved(stockReserved(over, { amount: LIMIT + 1 }))).resolves.toBe('DECLINED');
-      expect(await payments(over)).toEqual([expect.objectContaining({ status: 'DECLINED', decline_reason: 'INSUFFICIENT_FUNDS', amount: String(LIMIT + 1) })]);
+      expect(await payments(over)).toEqual([
+        expect.objectContaining({
+          status: 'DECLINED',
+          decline_reason: 'INSUFFICIENT_FUNDS',
+          amount: String(LIMIT + 1),
+        }),
+      ]);
       expect(await types(over)).toEqual(['PaymentDeclined']);
 
       const at = randomUUID();
@@ -227,7 +270,12 @@ describe('payment saga reactions (real PostgreSQL)', () => {
     });
 
     it('keeps large amounts exact (BIGINT round trip, integer in the event)', async () => {
-      const big = new AuthorizePaymentWhenStockReserved(store, new MockPaymentGateway({ authorizationLimit: Number.MAX_SAFE_INTEGER, latencyMs: 0 }), clock, ids);
+      const big = new AuthorizePaymentWhenStockReserved(
+        store,
+        new MockPaymentGateway({ authorizationLimit: Number.MAX_SAFE_INTEGER, latencyMs: 0 }),
+        clock,
+        ids,
+      );
       const orderId = randomUUID();
       const amount = Number.MAX_SAFE_INTEGER;
       await onStockReserved(stockReserved(orderId, { amount }), big);
@@ -251,7 +299,9 @@ describe('payment saga reactions (real PostgreSQL)', () => {
       await expect(onStockReserved(stockReserved(orderId), uc)).resolves.toBe('AUTHORIZED');
       expect(gateway.calls).toEqual(['authorize', 'authorize']);
       expect(new Set(gateway.refs).size).toBe(1);
-      expect(await payments(orderId)).toEqual([expect.objectContaining({ status: 'AUTHORIZED', gateway_ref: gateway.refs[0] })]);
+      expect(await payments(orderId)).toEqual([
+        expect.objectContaining({ status: 'AUTHORIZED', gateway_ref: gateway.refs[0] }),
+      ]);
       expect(await types(orderId)).toEqual(['PaymentAuthorized']);
     });
   });
@@ -267,14 +317,21 @@ describe('payment saga reactions (real PostgreSQL)', () => {
       expect(payment).toMatchObject({ status: 'VOIDED', captured_amount: '0', refunded_amount: '0' });
       const events = await outbox(orderId);
       expect(events.map((e) => e.event_type)).toEqual(['PaymentAuthorized', 'PaymentVoided']);
-      expect(events[1]).toMatchObject({ payload: { orderId, paymentId: payment!.id, amount: { amount: 1234, currency: 'EUR' } }, headers: { causationId: env.eventId } });
+      expect(events[1]).toMatchObject({
+        payload: { orderId, paymentId: payment!.id, amount: { amount: 1234, currency: 'EUR' } },
+        headers: { causationId: env.eventId },
+      });
       expect(gateway.calls).toEqual(['authorize', 'void']);
     });
 
     it('a cancellation before StockReserved is remembered: the later StockReserved authorizes nothing and emits nothing', async () => {
       const orderId = randomUUID();
-      await expect(onOrderCancelled(orderCancelled(orderId, 'EXPIRED'))).resolves.toEqual({ result: 'NO_PAYMENT' });
-      const { rows } = await pool.query('SELECT reason FROM order_cancellations WHERE order_id = $1', [orderId]);
+      await expect(onOrderCancelled(orderCancelled(orderId, 'EXPIRED'))).resolves.toEqual({
+        result: 'NO_PAYMENT',
+      });
+      const { rows } = await pool.query('SELECT reason FROM order_cancellations WHERE order_id = $1', [
+        orderId,
+      ]);
       expect(rows).toEqual([{ reason: 'EXPIRED' }]);
 
       await expect(onStockReserved(stockReserved(orderId))).resolves.toBe('SKIPPED_ORDER_CANCELLED');
@@ -289,9 +346,15 @@ describe('payment saga reactions (real PostgreSQL)', () => {
       await onFulfillmentRequested(fulfillmentRequested(orderId));
       await expect(onOrderCancelled(orderCancelled(orderId))).resolves.toEqual({ result: 'REFUNDED' });
 
-      expect(await payments(orderId)).toEqual([expect.objectContaining({ status: 'REFUNDED', captured_amount: '4000', refunded_amount: '4000' })]);
+      expect(await payments(orderId)).toEqual([
+        expect.objectContaining({ status: 'REFUNDED', captured_amount: '4000', refunded_amount: '4000' }),
+      ]);
       const events = await outbox(orderId);
-      expect(events.map((e) => e.event_type)).toEqual(['PaymentAuthorized', 'PaymentCaptured', 'PaymentRefunded']);
+      expect(events.map((e) => e.event_type)).toEqual([
+        'PaymentAuthorized',
+        'PaymentCaptured',
+        'PaymentRefunded',
+      ]);
       expect(events[2]!.payload.amount).toEqual({ amount: 4000, currency: 'EUR' });
       expect(gateway.calls).toEqual(['authorize', 'capture:4000', 'refund:4000']);
     });
@@ -300,26 +363,42 @@ describe('payment saga reactions (real PostgreSQL)', () => {
       const orderId = randomUUID();
       await onStockReserved(stockReserved(orderId));
       await onOrderCancelled(orderCancelled(orderId, 'CUSTOMER_REQUEST'));
-      await expect(onOrderCancelled(orderCancelled(orderId, 'EXPIRED'))).resolves.toEqual({ result: 'NOTHING_TO_UNDO', status: 'VOIDED' });
+      await expect(onOrderCancelled(orderCancelled(orderId, 'EXPIRED'))).resolves.toEqual({
+        result: 'NOTHING_TO_UNDO',
+        status: 'VOIDED',
+      });
       expect(await types(orderId)).toEqual(['PaymentAuthorized', 'PaymentVoided']);
-      const { rows } = await pool.query('SELECT reason FROM order_cancellations WHERE order_id = $1', [orderId]);
+      const { rows } = await pool.query('SELECT reason FROM order_cancellations WHERE order_id = $1', [
+        orderId,
+      ]);
       expect(rows).toEqual([{ reason: 'CUSTOMER_REQUEST' }]);
     });
 
     it('a declined payment has nothing to undo (the order was cancelled because of it)', async () => {
       const orderId = randomUUID();
       await onStockReserved(stockReserved(orderId, { customerId: MOCK_GATEWAY_CUSTOMERS.insufficientFunds }));
-      await expect(onOrderCancelled(orderCancelled(orderId, 'PAYMENT_DECLINED'))).resolves.toEqual({ result: 'NOTHING_TO_UNDO', status: 'DECLINED' });
+      await expect(onOrderCancelled(orderCancelled(orderId, 'PAYMENT_DECLINED'))).resolves.toEqual({
+        result: 'NOTHING_TO_UNDO',
+        status: 'DECLINED',
+      });
       expect(await types(orderId)).toEqual(['PaymentDeclined']);
       expect(gateway.calls).toEqual(['authorize']);
     });
 
     it('a cancellation racing an authorization in flight still voids it (the order lock serializes them)', async () => {
-      const slow = new RecordingGateway(new MockPaymentGateway({ authorizationLimit: LIMIT, latencyMs: 300 }));
+      const slow = new RecordingGateway(
+        new MockPaymentGateway({ authorizationLimit: LIMIT, latencyMs: 300 }),
+      );
       const orderId = randomUUID();
-      const authorizing = onStockReserved(stockReserved(orderId), new AuthorizePaymentWhenStockReserved(store, slow, clock, ids));
+      const authorizing = onStockReserved(
+        stockReserved(orderId),
+        new AuthorizePaymentWhenStockReserved(store, slow, clock, ids),
+      );
       await new Promise((r) => setTimeout(r, 100)); // the authorization holds the order lock and waits for the gateway
-      const cancelling = onOrderCancelled(orderCancelled(orderId), new VoidOrRefundWhenOrderCancelled(store, gateway, clock));
+      const cancelling = onOrderCancelled(
+        orderCancelled(orderId),
+        new VoidOrRefundWhenOrderCancelled(store, gateway, clock),
+      );
       await expect(authorizing).resolves.toBe('AUTHORIZED');
       await expect(cancelling).resolves.toEqual({ result: 'VOIDED' });
       expect(await payments(orderId)).toEqual([expect.objectContaining({ status: 'VOIDED' })]);
@@ -356,50 +435,81 @@ describe('payment saga reactions (real PostgreSQL)', () => {
       await expect(onFulfillmentRequested(env)).resolves.toEqual({ result: 'CAPTURED' });
 
       const [payment] = await payments(orderId);
-      expect(payment).toMatchObject({ status: 'CAPTURED', amount: '999', captured_amount: '999', refunded_amount: '0' });
+      expect(payment).toMatchObject({
+        status: 'CAPTURED',
+        amount: '999',
+        captured_amount: '999',
+        refunded_amount: '0',
+      });
       const events = await outbox(orderId);
       expect(events.map((e) => e.event_type)).toEqual(['PaymentAuthorized', 'PaymentCaptured']);
-      expect(events[1]).toMatchObject({ payload: { orderId, paymentId: payment!.id, amount: { amount: 999, currency: 'EUR' } }, headers: { causationId: env.eventId } });
+      expect(events[1]).toMatchObject({
+        payload: { orderId, paymentId: payment!.id, amount: { amount: 999, currency: 'EUR' } },
+        headers: { causationId: env.eventId },
+      });
     });
 
     it('never captures twice: a second request emits nothing and does not call the gateway', async () => {
       const orderId = randomUUID();
       await onStockReserved(stockReserved(orderId));
       await onFulfillmentRequested(fulfillmentRequested(orderId));
-      await expect(onFulfillmentRequested(fulfillmentRequested(orderId))).resolves.toEqual({ result: 'NOT_CAPTURABLE', status: 'CAPTURED' });
+      await expect(onFulfillmentRequested(fulfillmentRequested(orderId))).resolves.toEqual({
+        result: 'NOT_CAPTURABLE',
+        status: 'CAPTURED',
+      });
       expect(await types(orderId)).toEqual(['PaymentAuthorized', 'PaymentCaptured']);
       expect(gateway.calls).toEqual(['authorize', 'capture:2598']);
-      expect(await payments(orderId)).toEqual([expect.objectContaining({ status: 'CAPTURED', captured_amount: '2598' })]);
+      expect(await payments(orderId)).toEqual([
+        expect.objectContaining({ status: 'CAPTURED', captured_amount: '2598' }),
+      ]);
     });
 
     it('never captures twice, even when both requests run at once', async () => {
       const orderId = randomUUID();
       await onStockReserved(stockReserved(orderId));
-      const outcomes = await Promise.all([onFulfillmentRequested(fulfillmentRequested(orderId)), onFulfillmentRequested(fulfillmentRequested(orderId))]);
+      const outcomes = await Promise.all([
+        onFulfillmentRequested(fulfillmentRequested(orderId)),
+        onFulfillmentRequested(fulfillmentRequested(orderId)),
+      ]);
       expect(outcomes.map((o) => o.result).sort()).toEqual(['CAPTURED', 'NOT_CAPTURABLE']);
       expect(await types(orderId)).toEqual(['PaymentAuthorized', 'PaymentCaptured']);
     });
 
     it.each([
-      ['a voided', async (orderId: string) => {
-        await onStockReserved(stockReserved(orderId));
-        await onOrderCancelled(orderCancelled(orderId));
-      }, 'VOIDED'],
-      ['a declined', async (orderId: string) => {
-        await onStockReserved(stockReserved(orderId, { customerId: MOCK_GATEWAY_CUSTOMERS.fraudSuspected }));
-      }, 'DECLINED'],
+      [
+        'a voided',
+        async (orderId: string) => {
+          await onStockReserved(stockReserved(orderId));
+          await onOrderCancelled(orderCancelled(orderId));
+        },
+        'VOIDED',
+      ],
+      [
+        'a declined',
+        async (orderId: string) => {
+          await onStockReserved(
+            stockReserved(orderId, { customerId: MOCK_GATEWAY_CUSTOMERS.fraudSuspected }),
+          );
+        },
+        'DECLINED',
+      ],
     ] as const)('does not capture %s payment', async (_label, arrange, status) => {
       const orderId = randomUUID();
       await arrange(orderId);
       const before = await types(orderId);
-      await expect(onFulfillmentRequested(fulfillmentRequested(orderId))).resolves.toEqual({ result: 'NOT_CAPTURABLE', status });
+      await expect(onFulfillmentRequested(fulfillmentRequested(orderId))).resolves.toEqual({
+        result: 'NOT_CAPTURABLE',
+        status,
+      });
       expect(await types(orderId)).toEqual(before);
       expect(gateway.calls.some((c) => c.startsWith('capture'))).toBe(false);
     });
 
     it('does nothing when the order has no payment', async () => {
       const orderId = randomUUID();
-      await expect(onFulfillmentRequested(fulfillmentRequested(orderId))).resolves.toEqual({ result: 'NO_PAYMENT' });
+      await expect(onFulfillmentRequested(fulfillmentRequested(orderId))).resolves.toEqual({
+        result: 'NO_PAYMENT',
+      });
       expect(await outbox(orderId)).toEqual([]);
     });
   });

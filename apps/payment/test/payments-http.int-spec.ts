@@ -12,7 +12,9 @@ describe('payment HTTP API (real PostgreSQL)', () => {
   beforeAll(async () => {
     db = await createTestDatabase('payment');
     app = await createHttpApp({
-      module: PaymentAppModule.register(loadPaymentConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', MESSAGING_ENABLED: 'false' })),
+      module: PaymentAppModule.register(
+        loadPaymentConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', MESSAGING_ENABLED: 'false' }),
+      ),
       title: 't',
       description: 't',
     });
@@ -32,9 +34,23 @@ describe('payment HTTP API (real PostgreSQL)', () => {
         [paymentId, orderId, randomUUID()],
       ),
     );
-    const res = await request<{ id: string; amount: number; status: string }[]>(app, 'GET', `/payments?orderId=${orderId}`);
+    const res = await request<{ id: string; amount: number; status: string }[]>(
+      app,
+      'GET',
+      `/payments?orderId=${orderId}`,
+    );
     expect(res.status).toBe(200);
-    expect(res.body).toEqual([expect.objectContaining({ id: paymentId, orderId, amount: 2598, currency: 'EUR', status: 'AUTHORIZED' })]);
+    expect(res.body).toEqual([
+      expect.objectContaining({
+        id: paymentId,
+        orderId,
+        amount: 2598,
+        currency: 'EUR',
+        status: 'AUTHORIZED',
+        capturedAmount: 0,
+        refundedAmount: 0,
+      }),
+    ]);
     const none = await request<unknown[]>(app, 'GET', `/payments?orderId=${randomUUID()}`);
     expect(none.body).toEqual([]);
   });

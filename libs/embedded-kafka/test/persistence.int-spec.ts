@@ -304,10 +304,10 @@ describe('CLI: serve, SIGTERM, restart', () => {
       },
     });
     await waitFor('commits acknowledged', () => reached.size === 2);
+    await Promise.all([consumer.disconnect(), producer.disconnect(), admin1.disconnect()]);
     // Crash right after the last acknowledgement: no SIGTERM flush, no fsync timer tick needed.
     first.proc.kill('SIGKILL');
     expect(await withTimeout(first.exit, 10_000, 'broker death')).toEqual({ code: null, signal: 'SIGKILL' });
-    await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin1.disconnect()]);
 
     const second = await serve(dataDir);
     const k2 = new Kafka({ clientId: 'kill-test-2', brokers: [second.address], logLevel: logLevel.NOTHING });

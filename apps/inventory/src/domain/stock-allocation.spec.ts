@@ -64,6 +64,18 @@ describe('allocate (all or nothing)', () => {
     ).toEqual({ ok: false, reason: 'MIXED_CURRENCY', skus: ['B'] });
   });
 
+  it('takes the reference currency from the first line as placed, not from sku order', () => {
+    expect(
+      allocate(
+        [
+          { sku: 'Z', quantity: 1 },
+          { sku: 'A', quantity: 1 },
+        ],
+        [offer('A', 5, 100, 'EUR'), offer('Z', 5, 100, 'USD')],
+      ),
+    ).toEqual({ ok: false, reason: 'MIXED_CURRENCY', skus: ['A'] });
+  });
+
   it('treats a sku requested twice as one line with the summed quantity', () => {
     const result = allocate(
       [

@@ -26,6 +26,7 @@ export class ReservationTotalOverflowError extends Error {
 /**
  * Decides a reservation all or nothing: either every line can be reserved and priced from the catalogue, or the
  * first failing rule (unknown SKUs, then mixed currencies, then short stock) names every SKU that breaks it.
+ * Currencies are compared with that of the first requested line.
  * Lines come back in SKU order (the order stock rows are locked in); a SKU requested twice is one line.
  */
 export function allocate(requested: readonly RequestedLine[], offers: readonly StockOffer[]): Allocation {
@@ -35,7 +36,8 @@ export function allocate(requested: readonly RequestedLine[], offers: readonly S
   const unknown = lines.filter((l) => !bySku.has(l.sku)).map((l) => l.sku);
   if (unknown.length) return { ok: false, reason: 'UNKNOWN_SKU', skus: unknown };
 
-  const currency = bySku.get(lines[0]!.sku)!.unitPrice.currency;
+  // The order's currency is that of its first line as placed; lines priced otherwise are the odd ones out.
+  const currency = bySku.get(requested[0]!.sku)!.unitPrice.currency;
   const foreign = lines.filter((l) => bySku.get(l.sku)!.unitPrice.currency !== currency).map((l) => l.sku);
   if (foreign.length) return { ok: false, reason: 'MIXED_CURRENCY', skus: foreign };
 

@@ -14,7 +14,16 @@ export interface AuthorizationRequest {
   currency: string;
 }
 
-export type AuthorizationResult = { approved: true; ref: string } | { approved: false; reason: DeclineReason };
+/**
+ * The gateway refused the request itself (a real gateway's 4xx: unknown reference, malformed amount). Asking again
+ * cannot help, unlike a thrown network error or outage.
+ */
+export class GatewayRequestError extends Error {
+  readonly code = 'PAYMENT.GATEWAY_REQUEST_REFUSED';
+}
+
+export type AuthorizationResult =
+  { approved: true; ref: string } | { approved: false; reason: DeclineReason };
 
 /**
  * The payment gateway (card processor). A declined authorization is an answer, not an error; a thrown error means

@@ -39,14 +39,23 @@ describe('Payment', () => {
   });
 
   it('decline: DECLINED with the reason and no reference', () => {
-    expect(declined().snapshot()).toMatchObject({ status: 'DECLINED', declineReason: 'CARD_BLOCKED', gatewayRef: null });
+    expect(declined().snapshot()).toMatchObject({
+      status: 'DECLINED',
+      declineReason: 'CARD_BLOCKED',
+      gatewayRef: null,
+    });
   });
 
-  it.each([10.5, -1, Number.NaN, Number.MAX_SAFE_INTEGER + 1])('refuses amount %p (integer minor units only)', (amount) => {
-    expect(() => Payment.authorize({ ...base, amount, gatewayRef: 'r' })).toThrow(InvalidPaymentError);
-    expect(() => Payment.decline({ ...base, amount, reason: 'INSUFFICIENT_FUNDS' })).toThrow(InvalidPaymentError);
-    expect(() => assertMinorUnits(amount)).toThrow(InvalidPaymentError);
-  });
+  it.each([10.5, -1, Number.NaN, Number.MAX_SAFE_INTEGER + 1])(
+    'refuses amount %p (integer minor units only)',
+    (amount) => {
+      expect(() => Payment.authorize({ ...base, amount, gatewayRef: 'r' })).toThrow(InvalidPaymentError);
+      expect(() => Payment.decline({ ...base, amount, reason: 'INSUFFICIENT_FUNDS' })).toThrow(
+        InvalidPaymentError,
+      );
+      expect(() => assertMinorUnits(amount)).toThrow(InvalidPaymentError);
+    },
+  );
 
   it('accepts zero and the largest safe integer', () => {
     expect(() => assertMinorUnits(0)).not.toThrow();
@@ -54,7 +63,9 @@ describe('Payment', () => {
   });
 
   it('refuses a bad currency and an authorization without a reference', () => {
-    expect(() => Payment.authorize({ ...base, currency: 'eur', gatewayRef: 'r' })).toThrow(InvalidPaymentError);
+    expect(() => Payment.authorize({ ...base, currency: 'eur', gatewayRef: 'r' })).toThrow(
+      InvalidPaymentError,
+    );
     expect(() => Payment.authorize({ ...base, gatewayRef: '' })).toThrow(InvalidPaymentError);
   });
 
@@ -67,7 +78,12 @@ describe('Payment', () => {
   it('capture: AUTHORIZED → CAPTURED for the full amount', () => {
     const p = authorized();
     expect(p.capture(t1)).toEqual({ changed: true, gatewayRef: 'ref-1', amount: 2598 });
-    expect(p.snapshot()).toMatchObject({ status: 'CAPTURED', capturedAmount: 2598, refundedAmount: 0, updatedAt: t1 });
+    expect(p.snapshot()).toMatchObject({
+      status: 'CAPTURED',
+      capturedAmount: 2598,
+      refundedAmount: 0,
+      updatedAt: t1,
+    });
   });
 
   it('refund: CAPTURED → REFUNDED for everything captured', () => {
@@ -76,7 +92,8 @@ describe('Payment', () => {
     expect(p.snapshot()).toMatchObject({ status: 'REFUNDED', capturedAmount: 2598, refundedAmount: 2598 });
   });
 
-  const others = (allowed: PaymentStatus) => (['AUTHORIZED', 'DECLINED', 'VOIDED', 'CAPTURED', 'REFUNDED'] as const).filter((s) => s !== allowed);
+  const others = (allowed: PaymentStatus) =>
+    (['AUTHORIZED', 'DECLINED', 'VOIDED', 'CAPTURED', 'REFUNDED'] as const).filter((s) => s !== allowed);
 
   it.each(others('AUTHORIZED'))('void from %s changes nothing', (status) => {
     const p = inStatus(status);
@@ -102,7 +119,8 @@ describe('Payment', () => {
   it('cancellation voids a hold, refunds a capture, and leaves the rest alone', () => {
     expect(inStatus('AUTHORIZED').compensationForCancellation()).toBe('VOID');
     expect(inStatus('CAPTURED').compensationForCancellation()).toBe('REFUND');
-    for (const s of ['DECLINED', 'VOIDED', 'REFUNDED'] as const) expect(inStatus(s).compensationForCancellation()).toBe('NONE');
+    for (const s of ['DECLINED', 'VOIDED', 'REFUNDED'] as const)
+      expect(inStatus(s).compensationForCancellation()).toBe('NONE');
   });
 
   it('restore round-trips a snapshot without sharing state', () => {

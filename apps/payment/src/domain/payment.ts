@@ -28,7 +28,8 @@ export interface PaymentSnapshot {
  * The outcome of a guarded transition. `changed: false` means the payment was not in the required state and
  * nothing happened: a redelivered or late event is harmless. `changed: true` carries what the gateway must be told.
  */
-export type Transition = { changed: true; gatewayRef: string; amount: number } | { changed: false; status: PaymentStatus };
+export type Transition =
+  { changed: true; gatewayRef: string; amount: number } | { changed: false; status: PaymentStatus };
 
 /** What cancelling the order asks of this payment. */
 export type Compensation = 'VOID' | 'REFUND' | 'NONE';
@@ -45,7 +46,9 @@ interface NewPayment {
 /** Throws unless `amount` is integer minor units (non-negative, exactly representable). */
 export function assertMinorUnits(amount: number): void {
   if (!Number.isSafeInteger(amount) || amount < 0) {
-    throw new InvalidPaymentError('PAYMENT.INVALID_AMOUNT', 'Amounts are non-negative integer minor units', { amount });
+    throw new InvalidPaymentError('PAYMENT.INVALID_AMOUNT', 'Amounts are non-negative integer minor units', {
+      amount,
+    });
   }
 }
 
@@ -60,7 +63,11 @@ export class Payment {
   /** The gateway approved: the amount is held on the customer's means of payment. */
   static authorize(input: NewPayment & { gatewayRef: string }): Payment {
     Payment.validate(input);
-    if (!input.gatewayRef) throw new InvalidPaymentError('PAYMENT.MISSING_GATEWAY_REF', 'An authorization needs the gateway reference');
+    if (!input.gatewayRef)
+      throw new InvalidPaymentError(
+        'PAYMENT.MISSING_GATEWAY_REF',
+        'An authorization needs the gateway reference',
+      );
     return new Payment(Payment.initial(input, 'AUTHORIZED', null, input.gatewayRef));
   }
 
@@ -128,7 +135,11 @@ export class Payment {
   private move(status: PaymentStatus, now: Date, amount: number): Transition {
     const gatewayRef = this.state.gatewayRef;
     // Only AUTHORIZED and CAPTURED payments move, and both were created with a reference.
-    if (!gatewayRef) throw new InvalidPaymentError('PAYMENT.MISSING_GATEWAY_REF', `Payment ${this.state.id} has no gateway reference`);
+    if (!gatewayRef)
+      throw new InvalidPaymentError(
+        'PAYMENT.MISSING_GATEWAY_REF',
+        `Payment ${this.state.id} has no gateway reference`,
+      );
     this.state.status = status;
     this.state.updatedAt = now;
     return { changed: true, gatewayRef, amount };
@@ -141,11 +152,18 @@ export class Payment {
   private static validate(input: NewPayment): void {
     assertMinorUnits(input.amount);
     if (!/^[A-Z]{3}$/.test(input.currency)) {
-      throw new InvalidPaymentError('PAYMENT.INVALID_CURRENCY', 'Currency is an ISO 4217 code', { currency: input.currency });
+      throw new InvalidPaymentError('PAYMENT.INVALID_CURRENCY', 'Currency is an ISO 4217 code', {
+        currency: input.currency,
+      });
     }
   }
 
-  private static initial(input: NewPayment, status: PaymentStatus, declineReason: DeclineReason | null, gatewayRef: string | null): PaymentSnapshot {
+  private static initial(
+    input: NewPayment,
+    status: PaymentStatus,
+    declineReason: DeclineReason | null,
+    gatewayRef: string | null,
+  ): PaymentSnapshot {
     return {
       id: input.id,
       orderId: input.orderId,

@@ -49,6 +49,8 @@ export interface CoordinatorOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+const SWEEP_INTERVAL_MS = 100;
+const STALL_TOLERANCE_MS = 500;
 
 function joinError(memberId: string, errorCode: number): JoinGroupResponse {
   return { throttleTimeMs: 0, errorCode, generationId: -1, protocolName: '', leader: '', memberId, members: [] };
@@ -66,7 +68,16 @@ export class GroupCoordinator {
 
   constructor(private readonly opts: CoordinatorOptions) {
     // Session expiry is checked by one cheap periodic sweep instead of a timer per member.
-    this.sweeper = setInterval(() => this.expireSessions(Date.now()), 100);
+    let last = Date.now();
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      const stall = now - last - SWEEP_INTERVAL_MS;
+      last = now;
+      // While this process's event loop was blocked (GC, sync I/O, or an in-process test hogging the
+      // thread) no heartbeat could be read: do not evict members for the broker's own stall.
+      if (stall > STALL_TOLERANCE_MS) this.extendDeadlines(stall);
+      this.expireSessions(now);
+    }, SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
 
@@ -418,6 +429,14 @@ export class GroupCoordinator {
       this.removeMemberAndUpdateGroup(group, m, 'LeaveGroup');
       return ErrorCode.NONE;
     });
+  }
+
+  private extendDeadlines(ms: number): void {
+    this.opts.log('debug', 'event loop stalled; extending session deadlines', { ms });
+    for (const group of this.groups.values()) {
+      for (const [id, deadline] of group.pending) group.pending.set(id, deadline + ms);
+      for (const m of group.members.values()) m.heartbeatDeadline += ms;
+    }
   }
 
   private expireSessions(now: number): void {

@@ -28,7 +28,7 @@ export interface OutboxRelayObserver {
 }
 
 /** Test and chaos hook: runs after the broker acknowledged a batch and before the rows are marked published. */
-export type AfterPublishHook = (rows: number) => Promise<void> | void;
+export type AfterPublishHook = (messages: OutboundMessage[]) => Promise<void> | void;
 
 const NOTIFY_CHANNEL = 'outbox';
 
@@ -133,7 +133,7 @@ export class OutboxRelay {
       return { topic: row.topic, key: row.aggregate_id, value: JSON.stringify(body), headers: headersFor(body, trace) };
     });
     await this.publisher.publish(messages);
-    await this.afterPublish?.(rows.length);
+    await this.afterPublish?.(messages);
     await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
     this.observer.published?.(rows.length, rows[0]!.created_at);
     return rows.length;

@@ -24,16 +24,13 @@ export class ReserveStockWhenOrderPlaced {
   async execute(event: EnvelopeOf<'OrderPlaced'>, tx: Queryable): Promise<ReserveOutcome> {
     const { orderId, customerId } = event.payload;
     const ctx = { correlationId: event.correlationId, causationId: event.eventId };
-    const requested = mergeBySku(event.payload.lines);
+    const skus = mergeBySku(event.payload.lines).map((l) => l.sku);
     // Locking first also serialises a duplicate OrderPlaced behind the original (they share SKUs), so the
     // existence checks below see its reservation once it has committed.
-    const offers = await this.reservations.lockStock(
-      tx,
-      requested.map((l) => l.sku),
-    );
+    const offers = await this.reservations.lockStock(tx, skus);
     let allocation;
     try {
-      allocation = allocate(requested, offers);
+      allocation = allocate(event.payload.lines, offers);
     } catch (err) {
       if (err instanceof ReservationTotalOverflowError) throw new PermanentHandlerError(err.message, err.code);
       throw err;

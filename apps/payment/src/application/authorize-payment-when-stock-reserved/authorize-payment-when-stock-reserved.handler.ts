@@ -6,9 +6,11 @@ import { InvalidPaymentError } from '../../domain/payment.errors';
 import { PAYMENT_GATEWAY, PaymentGateway } from '../../domain/payment-gateway';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
 import { PAYMENT_STORE, PaymentStore, Tx } from '../ports/payment-store.port';
+import { callGateway } from '../gateway-call';
 import { moneyPayload, paymentEvent } from '../saga-events';
 
-export type AuthorizeOutcome = 'AUTHORIZED' | 'DECLINED' | 'SKIPPED_ORDER_CANCELLED' | 'SKIPPED_PAYMENT_EXISTS';
+export type AuthorizeOutcome =
+  'AUTHORIZED' | 'DECLINED' | 'SKIPPED_ORDER_CANCELLED' | 'SKIPPED_PAYMENT_EXISTS';
 
 /** Saga step 3: the stock is held, so hold the money — unless the order is already known cancelled. */
 @Injectable()
@@ -38,18 +40,36 @@ export class AuthorizePaymentWhenStockReserved {
     // The gateway is called inside the transaction. If the transaction fails afterwards (commit error, crash,
     // retry), the event is handled again and the gateway asked again: the order id as idempotency key makes that
     // second request return the first authorization instead of placing a second hold on the customer's card.
-    const result = await this.gateway.authorize({ idempotencyKey: orderId, customerId, amount: total.amount, currency: total.currency });
+    const result = await callGateway(() =>
+      this.gateway.authorize({
+        idempotencyKey: orderId,
+        customerId,
+        amount: total.amount,
+        currency: total.currency,
+      }),
+    );
     const now = this.clock.now();
-    const common = { id: this.ids.next(), orderId, customerId, amount: total.amount, currency: total.currency, now };
+    const common = {
+      id: this.ids.next(),
+      orderId,
+      customerId,
+      amount: total.amount,
+      currency: total.currency,
+      now,
+    };
     if (result.approved) {
       const payment = Payment.authorize({ ...common, gatewayRef: result.ref });
       await this.store.insert(tx, payment);
-      await appendToOutbox(tx, 'payment', [paymentEvent('PaymentAuthorized', moneyPayload(payment, payment.amount), event, now)]);
+      await appendToOutbox(tx, 'payment', [
+        paymentEvent('PaymentAuthorized', moneyPayload(payment, payment.amount), event, now),
+      ]);
       return 'AUTHORIZED';
     }
     const payment = Payment.decline({ ...common, reason: result.reason });
     await this.store.insert(tx, payment);
-    await appendToOutbox(tx, 'payment', [paymentEvent('PaymentDeclined', { orderId, paymentId: payment.id, reason: result.reason }, event, now)]);
+    await appendToOutbox(tx, 'payment', [
+      paymentEvent('PaymentDeclined', { orderId, paymentId: payment.id, reason: result.reason }, event, now),
+    ]);
     return 'DECLINED';
   }
 }

@@ -5,9 +5,11 @@ import { PaymentStatus } from '../../domain/payment';
 import { PAYMENT_GATEWAY, PaymentGateway } from '../../domain/payment-gateway';
 import { CLOCK, Clock } from '../ports/clock.port';
 import { PAYMENT_STORE, PaymentStore, Tx } from '../ports/payment-store.port';
+import { callGateway } from '../gateway-call';
 import { moneyPayload, paymentEvent } from '../saga-events';
 
-export type CaptureOutcome = { result: 'CAPTURED' | 'NO_PAYMENT' } | { result: 'NOT_CAPTURABLE'; status: PaymentStatus };
+export type CaptureOutcome =
+  { result: 'CAPTURED' | 'NO_PAYMENT' } | { result: 'NOT_CAPTURABLE'; status: PaymentStatus };
 
 /** Saga step 11: the order is being fulfilled, so take the money that was held. */
 @Injectable()
@@ -29,9 +31,11 @@ export class CapturePaymentWhenFulfillmentRequested {
     const t = payment.capture(now);
     // Already CAPTURED (a redelivery) or never capturable (declined, voided, refunded): nothing to do.
     if (!t.changed) return { result: 'NOT_CAPTURABLE', status: t.status };
-    await this.gateway.capture(t.gatewayRef, t.amount);
+    await callGateway(() => this.gateway.capture(t.gatewayRef, t.amount));
     await this.store.update(tx, payment);
-    await appendToOutbox(tx, 'payment', [paymentEvent('PaymentCaptured', moneyPayload(payment, t.amount), event, now)]);
+    await appendToOutbox(tx, 'payment', [
+      paymentEvent('PaymentCaptured', moneyPayload(payment, t.amount), event, now),
+    ]);
     return { result: 'CAPTURED' };
   }
 }

@@ -5,9 +5,11 @@ import { PaymentStatus } from '../../domain/payment';
 import { PAYMENT_GATEWAY, PaymentGateway } from '../../domain/payment-gateway';
 import { CLOCK, Clock } from '../ports/clock.port';
 import { PAYMENT_STORE, PaymentStore, Tx } from '../ports/payment-store.port';
+import { callGateway } from '../gateway-call';
 import { moneyPayload, paymentEvent } from '../saga-events';
 
-export type CancelOutcome = { result: 'VOIDED' | 'REFUNDED' | 'NO_PAYMENT' } | { result: 'NOTHING_TO_UNDO'; status: PaymentStatus };
+export type CancelOutcome =
+  { result: 'VOIDED' | 'REFUNDED' | 'NO_PAYMENT' } | { result: 'NOTHING_TO_UNDO'; status: PaymentStatus };
 
 /**
  * Saga step 8: the order is cancelled. Remember it (a StockReserved still in flight must not authorize), then void
@@ -34,17 +36,21 @@ export class VoidOrRefundWhenOrderCancelled {
         const t = payment.void(now);
         if (!t.changed) break;
         // Voiding (and refunding) the same reference again after a rolled-back attempt is harmless at the gateway.
-        await this.gateway.void(t.gatewayRef);
+        await callGateway(() => this.gateway.void(t.gatewayRef));
         await this.store.update(tx, payment);
-        await appendToOutbox(tx, 'payment', [paymentEvent('PaymentVoided', moneyPayload(payment, t.amount), event, now)]);
+        await appendToOutbox(tx, 'payment', [
+          paymentEvent('PaymentVoided', moneyPayload(payment, t.amount), event, now),
+        ]);
         return { result: 'VOIDED' };
       }
       case 'REFUND': {
         const t = payment.refund(now);
         if (!t.changed) break;
-        await this.gateway.refund(t.gatewayRef, t.amount);
+        await callGateway(() => this.gateway.refund(t.gatewayRef, t.amount));
         await this.store.update(tx, payment);
-        await appendToOutbox(tx, 'payment', [paymentEvent('PaymentRefunded', moneyPayload(payment, t.amount), event, now)]);
+        await appendToOutbox(tx, 'payment', [
+          paymentEvent('PaymentRefunded', moneyPayload(payment, t.amount), event, now),
+        ]);
         return { result: 'REFUNDED' };
       }
       case 'NONE':

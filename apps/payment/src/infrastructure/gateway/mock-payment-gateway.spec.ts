@@ -1,4 +1,5 @@
-import { MOCK_GATEWAY_CUSTOMERS, GatewayRequestError, MockPaymentGateway, mockAuthorizationRef } from './mock-payment-gateway';
+import { GatewayRequestError } from '../../domain/payment-gateway';
+import { MOCK_GATEWAY_CUSTOMERS, MockPaymentGateway, mockAuthorizationRef } from './mock-payment-gateway';
 
 const anyCustomer = '9b2d7c10-1e4f-4a6b-8c2d-3e4f5a6b7c01';
 const orderA = '3f0c8a52-5d0e-4b7a-9c43-2a51f0d6e001';
@@ -20,7 +21,8 @@ describe('MockPaymentGateway', () => {
     [MOCK_GATEWAY_CUSTOMERS.cardBlocked, 'CARD_BLOCKED'],
     [MOCK_GATEWAY_CUSTOMERS.fraudSuspected, 'FRAUD_SUSPECTED'],
   ])('always declines test customer %s with %s', async (customerId, reason) => {
-    for (const amount of [0, 1, 10_000, 10_001]) expect(await authorize(customerId, amount)).toEqual({ approved: false, reason });
+    for (const amount of [0, 1, 10_000, 10_001])
+      expect(await authorize(customerId, amount)).toEqual({ approved: false, reason });
   });
 
   it('declines amounts above the authorization limit as INSUFFICIENT_FUNDS', async () => {
@@ -34,7 +36,14 @@ describe('MockPaymentGateway', () => {
     expect(again).toEqual(first);
     expect(other).not.toEqual(first);
     // And across instances (process restarts): the reference depends on the key alone.
-    expect(await new MockPaymentGateway({ authorizationLimit: 10_000, latencyMs: 0 }).authorize({ idempotencyKey: orderA, customerId: anyCustomer, amount: 100, currency: 'EUR' })).toEqual(first);
+    expect(
+      await new MockPaymentGateway({ authorizationLimit: 10_000, latencyMs: 0 }).authorize({
+        idempotencyKey: orderA,
+        customerId: anyCustomer,
+        amount: 100,
+        currency: 'EUR',
+      }),
+    ).toEqual(first);
   });
 
   it('voids, captures and refunds its own references, repeatably', async () => {
@@ -48,8 +57,12 @@ describe('MockPaymentGateway', () => {
 
   it('refuses unknown references and non-integer amounts', async () => {
     await expect(gateway.void('nope')).rejects.toBeInstanceOf(GatewayRequestError);
-    await expect(gateway.capture(mockAuthorizationRef(orderA), 1.5)).rejects.toBeInstanceOf(GatewayRequestError);
-    await expect(gateway.refund(mockAuthorizationRef(orderA), -1)).rejects.toBeInstanceOf(GatewayRequestError);
+    await expect(gateway.capture(mockAuthorizationRef(orderA), 1.5)).rejects.toBeInstanceOf(
+      GatewayRequestError,
+    );
+    await expect(gateway.refund(mockAuthorizationRef(orderA), -1)).rejects.toBeInstanceOf(
+      GatewayRequestError,
+    );
     await expect(authorize(anyCustomer, 12.34)).rejects.toBeInstanceOf(GatewayRequestError);
   });
 

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeclineReason } from '../../domain/payment';
-import { AuthorizationRequest, AuthorizationResult, PaymentGateway } from '../../domain/payment-gateway';
+import {
+  AuthorizationRequest,
+  AuthorizationResult,
+  GatewayRequestError,
+  PaymentGateway,
+} from '../../domain/payment-gateway';
 
 /**
  * Test customers with a fixed answer, whatever the amount. Every other customer is approved up to the limit.
@@ -27,9 +32,6 @@ export interface MockGatewayOptions {
   latencyMs: number;
 }
 
-/** A call the gateway refuses as malformed (a real gateway answers 4xx): retrying cannot help. */
-export class GatewayRequestError extends Error {}
-
 /**
  * Deterministic stand-in for a card gateway. Decisions:
  * - customer 00000000-0000-4000-8000-000000000402 → declined INSUFFICIENT_FUNDS
@@ -51,7 +53,8 @@ export class MockPaymentGateway implements PaymentGateway {
     }
     const reason = DECLINED_CUSTOMERS.get(request.customerId);
     if (reason) return { approved: false, reason };
-    if (request.amount > this.opts.authorizationLimit) return { approved: false, reason: 'INSUFFICIENT_FUNDS' };
+    if (request.amount > this.opts.authorizationLimit)
+      return { approved: false, reason: 'INSUFFICIENT_FUNDS' };
     return { approved: true, ref: mockAuthorizationRef(request.idempotencyKey) };
   }
 
@@ -87,5 +90,6 @@ function checkRef(ref: string): void {
 }
 
 function checkAmount(amount: number): void {
-  if (!Number.isSafeInteger(amount) || amount < 0) throw new GatewayRequestError(`amount must be integer minor units, got ${amount}`);
+  if (!Number.isSafeInteger(amount) || amount < 0)
+    throw new GatewayRequestError(`amount must be integer minor units, got ${amount}`);
 }

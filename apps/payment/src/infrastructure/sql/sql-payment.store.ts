@@ -43,7 +43,10 @@ export class SqlPaymentStore implements PaymentStore {
   }
 
   async recordCancellation(tx: Tx, orderId: string, reason: string): Promise<void> {
-    await tx.query('INSERT INTO order_cancellations (order_id, reason) VALUES ($1::uuid, $2) ON CONFLICT (order_id) DO NOTHING', [orderId, reason]);
+    await tx.query(
+      'INSERT INTO order_cancellations (order_id, reason) VALUES ($1::uuid, $2) ON CONFLICT (order_id) DO NOTHING',
+      [orderId, reason],
+    );
   }
 
   async findByOrderIdForUpdate(tx: Tx, orderId: string): Promise<Payment | null> {
@@ -63,7 +66,20 @@ export class SqlPaymentStore implements PaymentStore {
       `INSERT INTO payments (id, order_id, customer_id, amount, currency, status, decline_reason, gateway_ref, captured_amount,
                              refunded_amount, created_at, updated_at)
        VALUES ($1::uuid, $2::uuid, $3::uuid, $4::bigint, $5, $6::"PaymentStatus", $7, $8, $9::bigint, $10::bigint, $11, $12)`,
-      [p.id, p.orderId, p.customerId, p.amount, p.currency, p.status, p.declineReason, p.gatewayRef, p.capturedAmount, p.refundedAmount, p.createdAt, p.updatedAt],
+      [
+        p.id,
+        p.orderId,
+        p.customerId,
+        p.amount,
+        p.currency,
+        p.status,
+        p.declineReason,
+        p.gatewayRef,
+        p.capturedAmount,
+        p.refundedAmount,
+        p.createdAt,
+        p.updatedAt,
+      ],
     );
   }
 

@@ -14,6 +14,6 @@ export class OrderCancelledConsumer {
   async handle(@Payload() ctx: HandlerContext<EnvelopeOf<'OrderCancelled'>>): Promise<void> {
     const outcome = await this.voidOrRefund.execute(ctx.envelope, ctx.tx);
     const { eventId, correlationId, aggregateId: orderId } = ctx.envelope;
-    this.log.log({ orderId, eventId, correlationId, ...outcome }, 'OrderCancelled handled');
+    this.log.debug({ orderId, eventId, correlationId, ...outcome }, 'OrderCancelled handled');
   }
 }

@@ -16,7 +16,7 @@ export class OrderFulfillmentRequestedConsumer {
     const { eventId, correlationId, aggregateId: orderId } = ctx.envelope;
     const fields = { orderId, eventId, correlationId, ...outcome };
     // Capturing anything but an AUTHORIZED payment means the saga went somewhere unexpected (or this is a redelivery).
-    if (outcome.result === 'CAPTURED') this.log.log(fields, 'OrderFulfillmentRequested handled');
+    if (outcome.result === 'CAPTURED') this.log.debug(fields, 'OrderFulfillmentRequested handled');
     else this.log.warn(fields, 'OrderFulfillmentRequested: nothing to capture');
   }
 }

@@ -14,6 +14,9 @@ export class StockReservedConsumer {
   async handle(@Payload() ctx: HandlerContext<EnvelopeOf<'StockReserved'>>): Promise<void> {
     const outcome = await this.authorize.execute(ctx.envelope, ctx.tx);
     const { eventId, correlationId, aggregateId: orderId } = ctx.envelope;
-    this.log.log({ orderId, eventId, correlationId, outcome }, 'StockReserved handled');
+    const fields = { orderId, eventId, correlationId, outcome };
+    // Skips are expected in a choreographed saga (a cancellation overtook the reservation, a redelivery) but worth a line.
+    if (outcome === 'AUTHORIZED' || outcome === 'DECLINED') this.log.debug(fields, 'StockReserved handled');
+    else this.log.log(fields, 'StockReserved: no authorization attempted');
   }
 }
