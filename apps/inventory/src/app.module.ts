@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
-import { DatabaseModule, HealthModule, kafkaReadiness, loggingModule, MessagingModule } from '@ordermesh/platform';
+import {
+  DatabaseModule,
+  HealthModule,
+  kafkaReadiness,
+  loggingModule,
+  MessagingModule,
+} from '@ordermesh/platform';
 import { CommitStockWhenFulfillmentRequested } from './application/commit-stock-when-fulfillment-requested/commit-stock-when-fulfillment-requested.handler';
 import { ConfirmReservationWhenPaymentAuthorized } from './application/confirm-reservation-when-payment-authorized/confirm-reservation-when-payment-authorized.handler';
 import { CreateProductHandler } from './application/create-product/create-product.handler';
@@ -28,7 +34,11 @@ export class InventoryAppModule {
       module: InventoryAppModule,
       imports: [
         loggingModule({ service: config.service, level: config.log.level }),
-        DatabaseModule.forRoot({ url: config.database.url, poolSize: config.database.poolSize, applicationName: 'inventory' }),
+        DatabaseModule.forRoot({
+          url: config.database.url,
+          poolSize: config.database.poolSize,
+          applicationName: 'inventory',
+        }),
         MessagingModule.forRoot(config.messaging),
         // With messaging disabled (tests of the HTTP edge), Kafka is not a dependency of readiness.
         HealthModule.forRoot(config.messaging.autoStart ? { extraChecks: kafkaReadiness } : {}),

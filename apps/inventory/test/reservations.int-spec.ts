@@ -32,7 +32,12 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
   let pool: Pool;
   const repo = new SqlReservationRepository();
   const clock = { now: () => new Date() };
-  const reserve = new ReserveStockWhenOrderPlaced(repo, clock, { next: () => randomUUID() }, { ttlMs: TTL_MS });
+  const reserve = new ReserveStockWhenOrderPlaced(
+    repo,
+    clock,
+    { next: () => randomUUID() },
+    { ttlMs: TTL_MS },
+  );
   const confirm = new ConfirmReservationWhenPaymentAuthorized(repo);
   const release = new ReleaseStockWhenOrderCancelled(repo);
   const commit = new CommitStockWhenFulfillmentRequested(repo);
@@ -67,10 +72,17 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
   const correlationOf = (orderId: string) => `corr-${orderId}`;
 
   function event<T extends EventType>(type: T, orderId: string, payload: PayloadOf<T>): EnvelopeOf<T> {
-    return fixtureEnvelope(type, { payload, aggregateId: orderId, correlationId: correlationOf(orderId) } as Partial<EnvelopeOf<T>>);
+    return fixtureEnvelope(type, {
+      payload,
+      aggregateId: orderId,
+      correlationId: correlationOf(orderId),
+    } as Partial<EnvelopeOf<T>>);
   }
-  const orderPlaced = (orderId: string, lines: { sku: string; quantity: number }[], customerId = randomUUID()) =>
-    event('OrderPlaced', orderId, { orderId, customerId, lines });
+  const orderPlaced = (
+    orderId: string,
+    lines: { sku: string; quantity: number }[],
+    customerId = randomUUID(),
+  ) => event('OrderPlaced', orderId, { orderId, customerId, lines });
   const paymentAuthorized = (orderId: string, paymentId = randomUUID()) =>
     event('PaymentAuthorized', orderId, { orderId, paymentId, amount: { amount: 1, currency: 'EUR' } });
   const orderCancelled = (orderId: string) =>
@@ -78,11 +90,15 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
   const fulfillmentRequested = (orderId: string) => event('OrderFulfillmentRequested', orderId, { orderId });
 
   const tx = <T>(fn: Parameters<typeof withTransaction<T>>[1]) => withTransaction(pool, fn);
-  const placeOrder = (orderId: string, lines: { sku: string; quantity: number }[]) => tx((t) => reserve.execute(orderPlaced(orderId, lines), t));
+  const placeOrder = (orderId: string, lines: { sku: string; quantity: number }[]) =>
+    tx((t) => reserve.execute(orderPlaced(orderId, lines), t));
   const sweep = (batchSize?: number) => tx((t) => expire.execute(t, batchSize));
 
   async function stockOf(sku: string): Promise<Stock> {
-    const { rows } = await pool.query<Stock>('SELECT available, reserved, committed FROM stock_levels WHERE sku = $1', [sku]);
+    const { rows } = await pool.query<Stock>(
+      'SELECT available, reserved, committed FROM stock_levels WHERE sku = $1',
+      [sku],
+    );
     return rows[0]!;
   }
   async function outbox(orderId: string): Promise<OutboxRow[]> {
@@ -103,13 +119,17 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
       currency: string;
       expires_at: Date;
       correlation_id: string;
-    }>('SELECT id, status, customer_id, payment_id, total_amount, currency, expires_at, correlation_id FROM reservations WHERE order_id = $1', [
-      orderId,
-    ]);
+    }>(
+      'SELECT id, status, customer_id, payment_id, total_amount, currency, expires_at, correlation_id FROM reservations WHERE order_id = $1',
+      [orderId],
+    );
     return rows[0];
   }
   const expireNow = (orderIds: string[]) =>
-    pool.query(`UPDATE reservations SET expires_at = now() - interval '1 second' WHERE order_id = ANY($1::uuid[])`, [orderIds]);
+    pool.query(
+      `UPDATE reservations SET expires_at = now() - interval '1 second' WHERE order_id = ANY($1::uuid[])`,
+      [orderIds],
+    );
 
   // --- step 2: reserve ----------------------------------------------------------------------------------
 
@@ -118,10 +138,14 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     const cup = await product(5, 450);
     const orderId = randomUUID();
     const customerId = randomUUID();
-    const placed = orderPlaced(orderId, [
-      { sku: mug, quantity: 2 },
-      { sku: cup, quantity: 5 },
-    ], customerId);
+    const placed = orderPlaced(
+      orderId,
+      [
+        { sku: mug, quantity: 2 },
+        { sku: cup, quantity: 5 },
+      ],
+      customerId,
+    );
     const before = Date.now();
 
     expect(await tx((t) => reserve.execute(placed, t))).toBe('reserved');
@@ -152,8 +176,16 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
 
     const [row, ...rest] = await outbox(orderId);
     expect(rest).toEqual([]);
-    expect(row).toMatchObject({ event_type: 'StockReserved', aggregate_id: orderId, topic: 'inventory.events' });
-    expect(row!.headers).toMatchObject({ producer: 'inventory', correlationId: correlationOf(orderId), causationId: placed.eventId });
+    expect(row).toMatchObject({
+      event_type: 'StockReserved',
+      aggregate_id: orderId,
+      topic: 'inventory.events',
+    });
+    expect(row!.headers).toMatchObject({
+      producer: 'inventory',
+      correlationId: correlationOf(orderId),
+      causationId: placed.eventId,
+    });
     expect(EVENTS.StockReserved.payload.parse(row!.payload)).toEqual({
       orderId,
       customerId,
@@ -183,7 +215,9 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
   it('does not reserve twice when duplicates of one OrderPlaced arrive concurrently', async () => {
     const sku = await product(10);
     const orderId = randomUUID();
-    const outcomes = await Promise.all(Array.from({ length: 5 }, () => placeOrder(orderId, [{ sku, quantity: 3 }])));
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () => placeOrder(orderId, [{ sku, quantity: 3 }])),
+    );
     expect(outcomes.filter((o) => o === 'reserved')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'already-reserved')).toHaveLength(4);
     expect(await stockOf(sku)).toEqual({ available: 7, reserved: 3, committed: 0 });
@@ -197,7 +231,11 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
   ] as const)('fails with %s for %s: no reservation, no stock moved', async (reason, _description) => {
     const ok = await product(10, 100, 'EUR');
     const other =
-      reason === 'UNKNOWN_SKU' ? newSku('GHOST') : reason === 'OUT_OF_STOCK' ? await product(1, 100, 'EUR') : await product(10, 100, 'USD');
+      reason === 'UNKNOWN_SKU'
+        ? newSku('GHOST')
+        : reason === 'OUT_OF_STOCK'
+          ? await product(1, 100, 'EUR')
+          : await product(10, 100, 'USD');
     const orderId = randomUUID();
     const placed = orderPlaced(orderId, [
       { sku: ok, quantity: 3 },
@@ -208,11 +246,18 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
 
     expect(await reservationOf(orderId)).toBeUndefined();
     expect(await stockOf(ok)).toEqual({ available: 10, reserved: 0, committed: 0 });
-    if (reason !== 'UNKNOWN_SKU') expect(await stockOf(other)).toEqual({ available: initialStock.get(other), reserved: 0, committed: 0 });
+    if (reason !== 'UNKNOWN_SKU')
+      expect(await stockOf(other)).toEqual({ available: initialStock.get(other), reserved: 0, committed: 0 });
     const rows = await outbox(orderId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ event_type: 'StockReservationFailed', payload: { orderId, reason, skus: [other] } });
-    expect(rows[0]!.headers).toMatchObject({ correlationId: correlationOf(orderId), causationId: placed.eventId });
+    expect(rows[0]).toMatchObject({
+      event_type: 'StockReservationFailed',
+      payload: { orderId, reason, skus: [other] },
+    });
+    expect(rows[0]!.headers).toMatchObject({
+      correlationId: correlationOf(orderId),
+      causationId: placed.eventId,
+    });
   });
 
   it('never oversells: 20 concurrent orders for the last 3 units → exactly 3 reserved, 17 OUT_OF_STOCK', async () => {
@@ -237,7 +282,10 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
       [orderIds],
     );
     expect(failed.rows.map((r) => r.rest)).toEqual([{ reason: 'OUT_OF_STOCK', skus: [sku] }]);
-    const held = await pool.query('SELECT count(*)::int AS n FROM reservations WHERE order_id = ANY($1) AND status = $2', [orderIds, 'HELD']);
+    const held = await pool.query(
+      'SELECT count(*)::int AS n FROM reservations WHERE order_id = ANY($1) AND status = $2',
+      [orderIds, 'HELD'],
+    );
     expect(held.rows[0].n).toBe(3);
   });
 
@@ -359,8 +407,15 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     const reservation = (await reservationOf(orderId))!;
     expect(reservation.status).toBe('COMMITTED');
     const rows = await outbox(orderId);
-    expect(rows.map((r) => r.event_type)).toEqual(['StockReserved', 'ReservationConfirmed', 'StockCommitted']);
-    expect(rows[2]).toMatchObject({ payload: { orderId, reservationId: reservation.id }, headers: { causationId: requested.eventId } });
+    expect(rows.map((r) => r.event_type)).toEqual([
+      'StockReserved',
+      'ReservationConfirmed',
+      'StockCommitted',
+    ]);
+    expect(rows[2]).toMatchObject({
+      payload: { orderId, reservationId: reservation.id },
+      headers: { causationId: requested.eventId },
+    });
 
     // Redelivery, and a late cancellation, change nothing once committed.
     expect(await tx((t) => commit.execute(fulfillmentRequested(orderId), t))).toBe('ignored');
@@ -424,7 +479,8 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     const job = new ExpirySweep(expire, pool, { intervalMs: 50, batchSize: 10 });
     job.onApplicationBootstrap();
     try {
-      for (let i = 0; i < 100 && (await reservationOf(orderId))!.status !== 'EXPIRED'; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && (await reservationOf(orderId))!.status !== 'EXPIRED'; i++)
+        await new Promise((r) => setTimeout(r, 20));
     } finally {
       await job.onModuleDestroy();
     }
@@ -453,16 +509,30 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     );
     expect(rows).toHaveLength(20);
     for (const r of rows) {
-      expect([['CONFIRMED', ['ReservationConfirmed']], ['EXPIRED', ['ReservationExpired']]]).toContainEqual([r.status, r.events]);
+      expect([
+        ['CONFIRMED', ['ReservationConfirmed']],
+        ['EXPIRED', ['ReservationExpired']],
+      ]).toContainEqual([r.status, r.events]);
     }
-    const confirmed = rows.filter((r) => r.status === 'CONFIRMED').length; process.stderr.write('CONFIRMED=' + confirmed + '\n');
-    expect(await stockOf(sku)).toEqual({ available: 100 - 2 * confirmed, reserved: 2 * confirmed, committed: 0 });
+    const confirmed = rows.filter((r) => r.status === 'CONFIRMED').length;
+    expect(await stockOf(sku)).toEqual({
+      available: 100 - 2 * confirmed,
+      reserved: 2 * confirmed,
+      committed: 0,
+    });
   });
 
   // --- invariants over everything above -----------------------------------------------------------------
 
   it('conserves stock: per sku, available + reserved + committed never changed, and buckets match the reservations', async () => {
-    const { rows } = await pool.query<{ sku: string; total: number; reserved: number; committed: number; held: number; done: number }>(
+    const { rows } = await pool.query<{
+      sku: string;
+      total: number;
+      reserved: number;
+      committed: number;
+      held: number;
+      done: number;
+    }>(
       `SELECT s.sku, s.available + s.reserved + s.committed AS total, s.reserved, s.committed,
               COALESCE(sum(l.quantity) FILTER (WHERE r.status IN ('HELD', 'CONFIRMED')), 0)::int AS held,
               COALESCE(sum(l.quantity) FILTER (WHERE r.status = 'COMMITTED'), 0)::int AS done

@@ -385,6 +385,20 @@ describe('payment saga reactions (real PostgreSQL)', () => {
       expect(gateway.calls).toEqual(['authorize']);
     });
 
+    it('a request the gateway refuses is permanent (dead-letter, no retry) and writes nothing', async () => {
+      const orderId = randomUUID();
+      await onStockReserved(stockReserved(orderId));
+      await pool.query(`UPDATE payments SET gateway_ref = 'not-a-reference' WHERE order_id = $1`, [orderId]);
+      await expect(onOrderCancelled(orderCancelled(orderId))).rejects.toMatchObject({
+        constructor: PermanentHandlerError,
+        reason: 'PAYMENT.GATEWAY_REQUEST_REFUSED',
+      });
+      expect(await payments(orderId)).toEqual([expect.objectContaining({ status: 'AUTHORIZED' })]);
+      expect(await types(orderId)).toEqual(['PaymentAuthorized']);
+      const { rows } = await pool.query('SELECT 1 FROM order_cancellations WHERE order_id = $1', [orderId]);
+      expect(rows).toEqual([]);
+    });
+
     it('a cancellation racing an authorization in flight still voids it (the order lock serializes them)', async () => {
       const slow = new RecordingGateway(
         new MockPaymentGateway({ authorizationLimit: LIMIT, latencyMs: 300 }),

@@ -82,6 +82,10 @@ export function unsupportedApiVersionsBody(): Buffer[] {
 
 type Result = Msg | Promise<Msg> | null;
 
+function isIoError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+}
+
 export class Broker {
   private nextProducerId: number;
   private readonly pendingFetches = new Set<() => void>();
@@ -317,7 +321,13 @@ export class Broker {
       out.baseOffset = first;
       out.logStartOffset = part.log.logStartOffset;
     } catch (err) {
-      if (!(err instanceof KafkaError)) throw err;
+      if (!(err instanceof KafkaError)) {
+        if (!isIoError(err)) throw err;
+        // Disk full, EIO, ...: fail this partition's append, keep serving everything else.
+        this.cfg.log('error', 'log append failed', { topic, partition: index, error: err.message });
+        out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+        return out;
+      }
       out.errorCode = err.code;
       if (err.code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.cfg.log('debug', 'produce rejected', { topic, partition: index, error: err.message });
     }

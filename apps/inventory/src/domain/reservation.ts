@@ -90,7 +90,11 @@ export class Reservation {
     return { ...this.state };
   }
 
-  private move(from: readonly ReservationStatus[], to: ReservationStatus, stockMove: StockMove | null): Transition {
+  private move(
+    from: readonly ReservationStatus[],
+    to: ReservationStatus,
+    stockMove: StockMove | null,
+  ): Transition {
     const current = this.state.status;
     if (!from.includes(current)) return { applied: false, status: current };
     this.state.status = to;

@@ -92,9 +92,9 @@ describe('allocate (all or nothing)', () => {
   });
 
   it('refuses a total beyond the safe integer range rather than losing precision', () => {
-    expect(() => allocate([{ sku: 'A', quantity: 10_000 }], [offer('A', 10_000, Number.MAX_SAFE_INTEGER)])).toThrow(
-      ReservationTotalOverflowError,
-    );
+    expect(() =>
+      allocate([{ sku: 'A', quantity: 10_000 }], [offer('A', 10_000, Number.MAX_SAFE_INTEGER)]),
+    ).toThrow(ReservationTotalOverflowError);
   });
 
   it('rejects an empty request and non-positive quantities', () => {

@@ -51,7 +51,9 @@ export function allocate(requested: readonly RequestedLine[], offers: readonly S
     return { sku: l.sku, quantity: l.quantity, unitPrice: { ...unitPrice } };
   });
   if (total > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new ReservationTotalOverflowError(`reservation total ${total} exceeds the largest representable amount`);
+    throw new ReservationTotalOverflowError(
+      `reservation total ${total} exceeds the largest representable amount`,
+    );
   }
   return { ok: true, lines: priced, total: { amount: Number(total), currency } };
 }
@@ -61,8 +63,11 @@ export function mergeBySku(requested: readonly RequestedLine[]): RequestedLine[]
   if (requested.length === 0) throw new RangeError('a reservation needs at least one line');
   const qty = new Map<string, number>();
   for (const l of requested) {
-    if (!Number.isInteger(l.quantity) || l.quantity < 1) throw new RangeError(`quantity of ${l.sku} must be a positive integer`);
+    if (!Number.isInteger(l.quantity) || l.quantity < 1)
+      throw new RangeError(`quantity of ${l.sku} must be a positive integer`);
     qty.set(l.sku, (qty.get(l.sku) ?? 0) + l.quantity);
   }
-  return [...qty.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sku, quantity]) => ({ sku, quantity }));
+  return [...qty.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([sku, quantity]) => ({ sku, quantity }));
 }

@@ -142,6 +142,22 @@ describe('GroupCoordinator', () => {
     }
   });
 
+  it('does not evict members for a stall of its own event loop', async () => {
+    const a = await joinNew(c, 'a', { sessionTimeoutMs: 300 });
+    await a.join;
+    await c.sync('g', 1, a.id, []);
+    await new Promise((r) => setTimeout(r, 150)); // let the sweeper tick once
+    const until = Date.now() + 900; // block the thread well past the session timeout
+    while (Date.now() < until) {
+      /* busy */
+    }
+    await new Promise((r) => setTimeout(r, 150));
+    expect(c.heartbeat('g', 1, a.id)).toBe(ErrorCode.NONE);
+    // ...but a member that really stops heartbeating is still evicted
+    await new Promise((r) => setTimeout(r, 600));
+    expect(c.heartbeat('g', 1, a.id)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+
   it('drops members that do not rejoin within the rebalance timeout', async () => {
     const a = await joinNew(c, 'a', { rebalanceTimeoutMs: 200 });
     await a.join;

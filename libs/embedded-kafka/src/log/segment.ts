@@ -57,8 +57,18 @@ export class Segment {
     if (this.mem !== null) this.mem.push(Buffer.from(batch));
     else if (this.fd !== null) {
       // One write() per batch: the data is in the page cache when the produce is acknowledged.
-      let off = 0;
-      while (off < batch.length) off += fs.writeSync(this.fd, batch, off, batch.length - off);
+      try {
+        let off = 0;
+        while (off < batch.length) off += fs.writeSync(this.fd, batch, off, batch.length - off);
+      } catch (err) {
+        // Drop a partial write so the file stays a sequence of whole batches matching the index.
+        try {
+          fs.ftruncateSync(this.fd, this.size);
+        } catch {
+          // the startup scan truncates any torn tail anyway
+        }
+        throw err;
+      }
       this.dirty = true;
     } else throw new Error('segment is closed');
     this.index(base, last, batch.length, maxTs);

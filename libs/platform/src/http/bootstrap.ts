@@ -38,6 +38,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   });
   const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, {
     bufferLogs: true,
+    // Throw instead of exiting: callers (runService, tests) report the reason themselves.
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());

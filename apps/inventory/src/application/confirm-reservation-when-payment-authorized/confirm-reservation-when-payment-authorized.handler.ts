@@ -23,7 +23,9 @@ export class ConfirmReservationWhenPaymentAuthorized {
     await this.reservations.save(tx, [reservation], t.stockMove);
     const payload = { orderId, reservationId: reservation.id, paymentId };
     const ctx = { correlationId: event.correlationId, causationId: event.eventId };
-    await appendToOutbox(tx, 'reservation', [buildEnvelope('inventory', 'ReservationConfirmed', orderId, payload, ctx)]);
+    await appendToOutbox(tx, 'reservation', [
+      buildEnvelope('inventory', 'ReservationConfirmed', orderId, payload, ctx),
+    ]);
     return 'confirmed';
   }
 }

@@ -19,7 +19,9 @@ export class ReleaseStockWhenOrderCancelled {
     await this.reservations.save(tx, [reservation], t.stockMove);
     const payload = { orderId, reservationId: reservation.id, reason: 'ORDER_CANCELLED' as const };
     const ctx = { correlationId: event.correlationId, causationId: event.eventId };
-    await appendToOutbox(tx, 'reservation', [buildEnvelope('inventory', 'StockReleased', orderId, payload, ctx)]);
+    await appendToOutbox(tx, 'reservation', [
+      buildEnvelope('inventory', 'StockReleased', orderId, payload, ctx),
+    ]);
     return 'released';
   }
 }

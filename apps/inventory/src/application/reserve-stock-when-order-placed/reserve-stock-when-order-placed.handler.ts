@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
 import { appendToOutbox, buildEnvelope, PermanentHandlerError, Queryable } from '@ordermesh/platform';
 import { allocate, mergeBySku, ReservationTotalOverflowError } from '../../domain/stock-allocation';
-import { CLOCK, Clock, ID_GENERATOR, IdGenerator, RESERVATION_POLICY, ReservationPolicy } from '../ports/clock.port';
+import {
+  CLOCK,
+  Clock,
+  ID_GENERATOR,
+  IdGenerator,
+  RESERVATION_POLICY,
+  ReservationPolicy,
+} from '../ports/clock.port';
 import { RESERVATION_REPOSITORY, ReservationRepository } from '../ports/reservation.repository.port';
 
 export type ReserveOutcome = 'reserved' | 'failed' | 'already-reserved';
@@ -32,14 +39,17 @@ export class ReserveStockWhenOrderPlaced {
     try {
       allocation = allocate(event.payload.lines, offers);
     } catch (err) {
-      if (err instanceof ReservationTotalOverflowError) throw new PermanentHandlerError(err.message, err.code);
+      if (err instanceof ReservationTotalOverflowError)
+        throw new PermanentHandlerError(err.message, err.code);
       throw err;
     }
 
     if (!allocation.ok) {
       if (await this.reservations.existsForOrder(tx, orderId)) return 'already-reserved';
       const payload = { orderId, reason: allocation.reason, skus: allocation.skus };
-      await appendToOutbox(tx, 'reservation', [buildEnvelope('inventory', 'StockReservationFailed', orderId, payload, ctx)]);
+      await appendToOutbox(tx, 'reservation', [
+        buildEnvelope('inventory', 'StockReservationFailed', orderId, payload, ctx),
+      ]);
       return 'failed';
     }
 
@@ -63,7 +73,9 @@ export class ReserveStockWhenOrderPlaced {
       total: allocation.total,
       expiresAt: expiresAt.toISOString(),
     };
-    await appendToOutbox(tx, 'reservation', [buildEnvelope('inventory', 'StockReserved', orderId, payload, ctx)]);
+    await appendToOutbox(tx, 'reservation', [
+      buildEnvelope('inventory', 'StockReserved', orderId, payload, ctx),
+    ]);
     return 'reserved';
   }
 }

@@ -35,7 +35,11 @@ export class SqlReservationRepository implements ReservationRepository {
           FOR UPDATE OF s`,
       [skus],
     );
-    return rows.map((r) => ({ sku: r.sku, available: r.available, unitPrice: { amount: Number(r.amount), currency: r.currency } }));
+    return rows.map((r) => ({
+      sku: r.sku,
+      available: r.available,
+      unitPrice: { amount: Number(r.amount), currency: r.currency },
+    }));
   }
 
   async insertHeld(tx: Queryable, r: NewReservation): Promise<boolean> {
@@ -74,7 +78,8 @@ export class SqlReservationRepository implements ReservationRepository {
     const { inserted, moved } = rows[0]!;
     if (inserted === 0) return false;
     // The stock rows were locked and checked before; a mismatch means a row vanished under us: roll back.
-    if (moved !== r.lines.length) throw new Error(`reservation ${r.id}: moved stock of ${moved} of ${r.lines.length} SKUs`);
+    if (moved !== r.lines.length)
+      throw new Error(`reservation ${r.id}: moved stock of ${moved} of ${r.lines.length} SKUs`);
     return true;
   }
 
@@ -103,7 +108,11 @@ export class SqlReservationRepository implements ReservationRepository {
     return rows.map(toReservation);
   }
 
-  async save(tx: Queryable, reservations: readonly Reservation[], stockMove: StockMove | null): Promise<void> {
+  async save(
+    tx: Queryable,
+    reservations: readonly Reservation[],
+    stockMove: StockMove | null,
+  ): Promise<void> {
     if (reservations.length === 0) return;
     const ids = reservations.map((r) => r.id);
     const update = `UPDATE reservations t

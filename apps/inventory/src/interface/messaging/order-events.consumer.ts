@@ -29,7 +29,9 @@ export class OrderEventsConsumer {
   }
 
   @EventPattern('OrderFulfillmentRequested')
-  async onFulfillmentRequested(@Payload() ctx: HandlerContext<EnvelopeOf<'OrderFulfillmentRequested'>>): Promise<void> {
+  async onFulfillmentRequested(
+    @Payload() ctx: HandlerContext<EnvelopeOf<'OrderFulfillmentRequested'>>,
+  ): Promise<void> {
     await this.commitStock.execute(ctx.envelope, ctx.tx);
   }
 }

@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { PG_POOL, withTransaction } from '@ordermesh/platform';
 import { Pool } from 'pg';
-import { EXPIRY_BATCH_SIZE, ExpireReservations } from '../../application/expire-reservations/expire-reservations.handler';
+import {
+  EXPIRY_BATCH_SIZE,
+  ExpireReservations,
+} from '../../application/expire-reservations/expire-reservations.handler';
 
 export const EXPIRY_SWEEP_OPTIONS = Symbol('EXPIRY_SWEEP_OPTIONS');
 export interface ExpirySweepOptions {
