@@ -188,6 +188,19 @@ describe('Broker request handling', () => {
     expect(gen.topics[0].partitions[0].errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
   });
 
+  it('deletes empty groups with their offsets, refusing unknown and non-empty ones', async () => {
+    await b.call(ApiKey.Produce, 7, produceReq('dg', 0, buildBatch({ recordsCount: 1 })));
+    await b.call(ApiKey.OffsetCommit, 5, { groupId: 'gone', generationId: -1, memberId: '', topics: [{ name: 'dg', partitions: [{ partitionIndex: 0, committedOffset: 1, committedMetadata: null }] }] });
+    const joined = await b.call(ApiKey.JoinGroup, 3, { groupId: 'busy', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });
+    expect(joined?.errorCode).toBe(0);
+    const res = (await b.call(ApiKey.DeleteGroups, 1, { groupsNames: ['gone', 'busy', 'never'] })) as { results: { groupId: string; errorCode: number }[] };
+    expect(res.results.map((r) => r.errorCode)).toEqual([0, ErrorCode.NON_EMPTY_GROUP, ErrorCode.GROUP_ID_NOT_FOUND]);
+    const fetched = (await b.call(ApiKey.OffsetFetch, 4, { groupId: 'gone', topics: [{ name: 'dg', partitionIndexes: [0] }] })) as { topics: { partitions: { committedOffset: number }[] }[] };
+    expect(fetched.topics[0].partitions[0].committedOffset).toBe(-1);
+    const listed = (await b.call(ApiKey.ListGroups, 2, {})) as { groups: { groupId: string }[] };
+    expect(listed.groups.map((g) => g.groupId)).toEqual(['busy']);
+  });
+
   it('answers FindCoordinator with itself and refuses transaction coordinators', async () => {
     expect(await b.call(ApiKey.FindCoordinator, 2, { key: 'g', keyType: 0 })).toMatchObject({ errorCode: 0, nodeId: 1, host: '127.0.0.1', port: 9092 });
     expect(await b.call(ApiKey.FindCoordinator, 0, { key: 'g' })).toMatchObject({ errorCode: 0, nodeId: 1 });

@@ -10,6 +10,8 @@ import {
   ApiVersionsResponse,
   CreateTopicsRequest,
   CreateTopicsResponse,
+  DeleteGroupsRequest,
+  DeleteGroupsResponse,
   DeleteTopicsRequest,
   DeleteTopicsResponse,
   DescribeGroupsRequest,
@@ -165,6 +167,15 @@ export class Broker {
         return p(this.deleteTopics(req as unknown as DeleteTopicsRequest));
       case ApiKey.InitProducerId:
         return m(this.initProducerId(req as unknown as InitProducerIdRequest));
+      case ApiKey.DeleteGroups: {
+        const dg = req as unknown as DeleteGroupsRequest;
+        const results = dg.groupsNames.map((groupId) => {
+          const errorCode = this.groups.deleteGroup(groupId);
+          if (errorCode === ErrorCode.NONE) this.offsets.deleteGroup(groupId);
+          return { groupId, errorCode };
+        });
+        return m<DeleteGroupsResponse>({ throttleTimeMs: 0, results });
+      }
       default:
         throw new CloseConnectionError(`unhandled api key ${apiKey}`);
     }

@@ -184,7 +184,7 @@ describe('broker over TCP', () => {
     const r = new Reader(res);
     expect(r.int32()).toBe(8);
     expect(r.int16()).toBe(0);
-    expect(r.int32()).toBe(17);
+    expect(r.int32()).toBe(18);
   });
 
   it('closes connections on unknown api keys, unsupported versions, garbage and oversize frames, and keeps serving', async () => {

@@ -479,6 +479,18 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
+  /** DeleteGroups: only groups without members can be deleted (NON_EMPTY_GROUP otherwise). */
+  deleteGroup(groupId: string): number {
+    if (!groupId) return ErrorCode.INVALID_GROUP_ID;
+    const group = this.groups.get(groupId);
+    if (!group || group.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (group.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;
+    this.clearJoinTimer(group);
+    group.state = 'Dead';
+    this.groups.delete(groupId);
+    return ErrorCode.NONE;
+  }
+
   /** Makes a group known (e.g. it has committed offsets recovered from disk). */
   ensureGroup(groupId: string): void {
     if (!this.groups.has(groupId)) this.groups.set(groupId, new Group(groupId));

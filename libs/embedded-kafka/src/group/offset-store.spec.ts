@@ -34,6 +34,8 @@ describe('OffsetStore', () => {
     s.commit('g', [entry('t', 0, 5), entry('u', 0, 1)]);
     s.commit('g2', [entry('t', 0, 3)]);
     s.deleteTopic('u');
+    s.commit('g3', [entry('t', 0, 1)]);
+    s.deleteGroup('g3');
     s.commit('g', [entry('t', 0, 6)]);
     s.close();
     fs.appendFileSync(file, '{"c":[{"g":"g","t":"t","p":0,"o":99');
@@ -42,6 +44,7 @@ describe('OffsetStore', () => {
     expect(again.get('g2', 't', 0)?.offset).toBe(3);
     expect(again.get('g', 'u', 0)).toBeUndefined();
     expect(again.groupIds().sort()).toEqual(['g', 'g2']);
+    expect(again.get('g3', 't', 0)).toBeUndefined();
     again.close();
     // startup compaction rewrote the file with only live offsets
     expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);

@@ -17,7 +17,7 @@ interface CommitLine {
   e: number;
   m: string | null;
 }
-type LogLine = { c: CommitLine[] } | { deleteTopic: string };
+type LogLine = { c: CommitLine[] } | { deleteTopic: string } | { deleteGroup: string };
 
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 
@@ -44,6 +44,7 @@ export class OffsetStore {
         continue; // torn last line after a crash
       }
       if ('deleteTopic' in parsed) this.applyDeleteTopic(parsed.deleteTopic);
+      else if ('deleteGroup' in parsed) this.groups.delete(parsed.deleteGroup);
       else for (const c of parsed.c) this.apply(c);
     }
   }
@@ -129,6 +130,11 @@ export class OffsetStore {
   deleteTopic(topic: string): void {
     this.applyDeleteTopic(topic);
     this.append({ deleteTopic: topic });
+  }
+
+  deleteGroup(group: string): void {
+    if (!this.groups.delete(group)) return;
+    this.append({ deleteGroup: group });
   }
 
   /** fsync + close. */

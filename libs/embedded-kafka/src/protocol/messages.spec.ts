@@ -87,6 +87,7 @@ describe('message schemas', () => {
       [ApiKey.CreateTopics]: 5,
       [ApiKey.DeleteTopics]: 4,
       [ApiKey.InitProducerId]: 2,
+      [ApiKey.DeleteGroups]: 2,
     };
     for (const [key, s] of Object.entries(SCHEMAS)) {
       expect(firstFlexible[Number(key)]).toBeDefined();

@@ -21,6 +21,7 @@ export const ApiKey = {
   CreateTopics: 19,
   DeleteTopics: 20,
   InitProducerId: 22,
+  DeleteGroups: 42,
 } as const;
 export type ApiKeyValue = (typeof ApiKey)[keyof typeof ApiKey];
 
@@ -431,6 +432,13 @@ export const SCHEMAS: Readonly<Record<number, ApiSchema>> = {
     request: [f('transactionalId', 'nstring'), f('transactionTimeoutMs', 'int32')],
     response: [throttle(0), f('errorCode', 'int16'), f('producerId', 'int64'), f('producerEpoch', 'int16')],
   },
+  [ApiKey.DeleteGroups]: {
+    name: 'DeleteGroups',
+    min: 0,
+    max: 1,
+    request: [f('groupsNames', arr('string'))],
+    response: [throttle(0), f('results', arr([f('groupId', 'string'), f('errorCode', 'int16')]))],
+  },
 };
 
 // ---- Typed views of the decoded messages (what the schemas above produce). ----
@@ -718,4 +726,12 @@ export interface InitProducerIdResponse {
   errorCode: number;
   producerId: number;
   producerEpoch: number;
+}
+
+export interface DeleteGroupsRequest {
+  groupsNames: string[];
+}
+export interface DeleteGroupsResponse {
+  throttleTimeMs: number;
+  results: { groupId: string; errorCode: number }[];
 }
