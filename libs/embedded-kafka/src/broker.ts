@@ -560,7 +560,7 @@ export class Broker {
         partitionIndex: partition,
         committedOffset: c ? c.offset : -1,
         committedLeaderEpoch: c ? c.leaderEpoch : -1,
-        metadata: c ? c.metadata : '',
+        metadata: c?.metadata ?? '', // Kafka stores a null commit metadata as ""
         errorCode: ErrorCode.NONE,
       };
     };
