@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EventEnvelope, fixtureEnvelope } from '@ordermesh/contracts';
-import { createHttpApp, KafkaEventTransport } from '@ordermesh/platform';
+import { createHttpApp, EventProcessor, MessagingRuntime } from '@ordermesh/platform';
 import { createTestDatabase, request, TestDatabase, withClient } from '@ordermesh/testing';
 import { PaymentAppModule } from '../src/app.module';
 import { loadPaymentConfig } from '../src/config';
@@ -13,7 +13,7 @@ import { loadPaymentConfig } from '../src/config';
 describe('payment consumers through the event transport (real PostgreSQL)', () => {
   let db: TestDatabase;
   let app: NestFastifyApplication;
-  let transport: KafkaEventTransport;
+  let processor: EventProcessor;
   let offset = 0;
 
   beforeAll(async () => {
@@ -25,8 +25,7 @@ describe('payment consumers through the event transport (real PostgreSQL)', () =
       title: 't',
       description: 't',
     });
-    const [events] = app.getMicroservices();
-    transport = (events as unknown as { serverInstance: KafkaEventTransport }).serverInstance;
+    processor = app.get(MessagingRuntime).processor!;
   });
 
   afterAll(async () => {
@@ -35,7 +34,7 @@ describe('payment consumers through the event transport (real PostgreSQL)', () =
   });
 
   const deliver = (envelope: EventEnvelope) =>
-    transport.processor!.process({
+    processor.process({
       topic: envelope.producer === 'order' ? 'order.events' : 'inventory.events',
       partition: 0,
       offset: String(offset++),
@@ -48,7 +47,7 @@ describe('payment consumers through the event transport (real PostgreSQL)', () =
     withClient(db.url, async (c) => (await c.query(sql, params)).rows as T[]);
 
   it('subscribes to exactly the three events the payment service reacts to', () => {
-    expect(transport.processor!.subscribedEventTypes.sort()).toEqual([
+    expect(processor.subscribedEventTypes.sort()).toEqual([
       'OrderCancelled',
       'OrderFulfillmentRequested',
       'StockReserved',

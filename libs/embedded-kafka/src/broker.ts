@@ -49,7 +49,13 @@ import {
   SyncGroupResponse,
 } from './protocol/messages';
 import { Reader, Writer } from './protocol/primitives';
-import { ATTR_CONTROL, ATTR_TRANSACTIONAL, InvalidBatchError, assignBaseOffset, splitAndValidateBatches } from './protocol/record-batch';
+import {
+  ATTR_CONTROL,
+  ATTR_TRANSACTIONAL,
+  InvalidBatchError,
+  assignBaseOffset,
+  splitAndValidateBatches,
+} from './protocol/record-batch';
 import { Msg, decodeFields, encodeFields } from './protocol/schema';
 import { ClientInfo, CloseConnectionError, RequestHeader } from './server';
 
@@ -78,14 +84,23 @@ export function supportedApis(): { apiKey: number; minVersion: number; maxVersio
  */
 export function unsupportedApiVersionsBody(): Buffer[] {
   const w = new Writer();
-  encodeFields(w, SCHEMAS[ApiKey.ApiVersions].response, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supportedApis() }, 0);
+  encodeFields(
+    w,
+    SCHEMAS[ApiKey.ApiVersions].response,
+    { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supportedApis() },
+    0,
+  );
   return w.finish();
 }
 
 type Result = Msg | Promise<Msg> | null;
 
 function isIoError(err: unknown): err is NodeJS.ErrnoException {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    err instanceof Error &&
+    typeof (err as NodeJS.ErrnoException).code === 'string' &&
+    typeof (err as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 export class Broker {
@@ -99,17 +114,24 @@ export class Broker {
     private readonly groups: GroupCoordinator,
     private readonly offsets: OffsetStore,
   ) {
-    this.nextProducerId = topics.maxProducerId() + 1;
+    // Seeded from the clock so ids are not reused across restarts (a client may outlive the broker),
+    // and above every id still present in the recovered logs.
+    this.nextProducerId = Math.max(topics.maxProducerId() + 1, Date.now());
     for (const g of offsets.groupIds()) groups.ensureGroup(g);
   }
 
   /** Entry point from the server: decode, dispatch, encode. */
-  handle = (header: RequestHeader, body: Reader, client: ClientInfo): Buffer[] | null | Promise<Buffer[] | null> => {
+  handle = (
+    header: RequestHeader,
+    body: Reader,
+    client: ClientInfo,
+  ): Buffer[] | null | Promise<Buffer[] | null> => {
     const { apiKey, apiVersion: v } = header;
     const schema = SCHEMAS[apiKey];
     if (!schema) throw new CloseConnectionError(`unknown api key ${apiKey}`);
     if (apiKey === ApiKey.ApiVersions && v > schema.max) return unsupportedApiVersionsBody();
-    if (v < schema.min || v > schema.max) throw new CloseConnectionError(`unsupported version ${v} of ${schema.name}`);
+    if (v < schema.min || v > schema.max)
+      throw new CloseConnectionError(`unsupported version ${v} of ${schema.name}`);
     const req = decodeFields(body, schema.request, v);
     const result = this.dispatch(apiKey, v, req, header, client);
     if (result === null) return null;
@@ -126,7 +148,7 @@ export class Broker {
     const p = <T>(x: Promise<T>): Promise<Msg> => x as unknown as Promise<Msg>;
     switch (apiKey) {
       case ApiKey.Produce: {
-        const r = this.produce(req as unknown as ProduceRequest, v);
+        const r = this.produce(req as unknown as ProduceRequest);
         return r === null ? null : m(r);
       }
       case ApiKey.Fetch: {
@@ -149,18 +171,32 @@ export class Broker {
         return p(this.syncGroup(req as unknown as SyncGroupRequest));
       case ApiKey.Heartbeat: {
         const hb = req as unknown as HeartbeatRequest;
-        return m<ErrorOnlyResponse>({ throttleTimeMs: 0, errorCode: this.groups.heartbeat(hb.groupId, hb.generationId, hb.memberId) });
+        return m<ErrorOnlyResponse>({
+          throttleTimeMs: 0,
+          errorCode: this.groups.heartbeat(hb.groupId, hb.generationId, hb.memberId),
+        });
       }
       case ApiKey.LeaveGroup:
         return m(this.leaveGroup(req as unknown as LeaveGroupRequest, v));
       case ApiKey.DescribeGroups: {
         const dg = req as unknown as DescribeGroupsRequest;
-        return m<DescribeGroupsResponse>({ throttleTimeMs: 0, groups: dg.groups.map((g) => this.groups.describe(g)) });
+        return m<DescribeGroupsResponse>({
+          throttleTimeMs: 0,
+          groups: dg.groups.map((g) => this.groups.describe(g)),
+        });
       }
       case ApiKey.ListGroups:
-        return m<ListGroupsResponse>({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: this.groups.list() });
+        return m<ListGroupsResponse>({
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.NONE,
+          groups: this.groups.list(),
+        });
       case ApiKey.ApiVersions:
-        return m<ApiVersionsResponse>({ errorCode: ErrorCode.NONE, apiKeys: supportedApis(), throttleTimeMs: 0 });
+        return m<ApiVersionsResponse>({
+          errorCode: ErrorCode.NONE,
+          apiKeys: supportedApis(),
+          throttleTimeMs: 0,
+        });
       case ApiKey.CreateTopics:
         return m(this.createTopics(req as unknown as CreateTopicsRequest));
       case ApiKey.DeleteTopics:
@@ -191,7 +227,8 @@ export class Broker {
       t = this.topics.create(topic, this.cfg.defaultPartitions);
     }
     const part = t?.partitions[index];
-    if (!part) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown partition ${topic}-${index}`);
+    if (!part)
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown partition ${topic}-${index}`);
     return part;
   }
 
@@ -204,7 +241,10 @@ export class Broker {
         try {
           t = this.topics.create(name, this.cfg.defaultPartitions);
         } catch (err) {
-          return this.metadataTopicError(name, err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          return this.metadataTopicError(
+            name,
+            err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          );
         }
       }
       if (!t) {
@@ -253,11 +293,20 @@ export class Broker {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => {
         try {
-          if ((counts.get(t.name) ?? 0) > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, `duplicate topic '${t.name}' in request`);
-          const partitions = t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? this.cfg.defaultPartitions : t.numPartitions;
+          if ((counts.get(t.name) ?? 0) > 1)
+            throw new KafkaError(ErrorCode.INVALID_REQUEST, `duplicate topic '${t.name}' in request`);
+          const partitions =
+            t.assignments.length > 0
+              ? t.assignments.length
+              : t.numPartitions === -1
+                ? this.cfg.defaultPartitions
+                : t.numPartitions;
           if (t.replicationFactor !== -1 && t.replicationFactor !== 1 && t.assignments.length === 0) {
             this.topics.validateCreate(t.name, partitions);
-            throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${t.replicationFactor} larger than available brokers: 1`);
+            throw new KafkaError(
+              ErrorCode.INVALID_REPLICATION_FACTOR,
+              `replication factor ${t.replicationFactor} larger than available brokers: 1`,
+            );
           }
           if (req.validateOnly) this.topics.validateCreate(t.name, partitions);
           else this.topics.create(t.name, partitions);
@@ -286,25 +335,41 @@ export class Broker {
 
   // ------------------------------------------------------------------ produce
 
-  private produce(req: ProduceRequest, v: number): ProduceResponse | null {
+  private produce(req: ProduceRequest): ProduceResponse | null {
     const responses: ProduceResponse['responses'] = req.topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((pp) => this.producePartition(req, t.name, pp.index, pp.records, v)),
+      partitions: t.partitions.map((pp) => this.producePartition(req, t.name, pp.index, pp.records)),
     }));
     if (req.acks === 0) return null;
     return { responses, throttleTimeMs: 0 };
   }
 
-  private producePartition(req: ProduceRequest, topic: string, index: number, records: Buffer | null, _v: number): ProducePartitionResponse {
-    const out: ProducePartitionResponse = { index, errorCode: ErrorCode.NONE, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+  private producePartition(
+    req: ProduceRequest,
+    topic: string,
+    index: number,
+    records: Buffer | null,
+  ): ProducePartitionResponse {
+    const out: ProducePartitionResponse = {
+      index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: -1,
+      logAppendTimeMs: -1,
+      logStartOffset: -1,
+    };
     try {
       if (req.transactionalId !== null) {
-        throw new KafkaError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'transactions are not supported');
+        throw new KafkaError(
+          ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+          'transactions are not supported',
+        );
       }
-      if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) throw new KafkaError(ErrorCode.INVALID_REQUIRED_ACKS, `acks ${req.acks}`);
+      if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1)
+        throw new KafkaError(ErrorCode.INVALID_REQUIRED_ACKS, `acks ${req.acks}`);
       const part = this.partition(topic, index, true);
       out.logStartOffset = part.log.logStartOffset;
-      if (records === null || records.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'empty record set');
+      if (records === null || records.length === 0)
+        throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'empty record set');
       let batches;
       try {
         batches = splitAndValidateBatches(records);
@@ -340,16 +405,27 @@ export class Broker {
         return out;
       }
       out.errorCode = err.code;
-      if (err.code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.cfg.log('debug', 'produce rejected', { topic, partition: index, error: err.message });
+      if (err.code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+        this.cfg.log('debug', 'produce rejected', { topic, partition: index, error: err.message });
     }
     return out;
   }
 
   private initProducerId(req: InitProducerIdRequest): InitProducerIdResponse {
     if (req.transactionalId !== null) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+        producerId: -1,
+        producerEpoch: -1,
+      };
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: this.nextProducerId++, producerEpoch: 0 };
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      producerId: this.nextProducerId++,
+      producerEpoch: 0,
+    };
   }
 
   // ------------------------------------------------------------------ fetch
@@ -501,10 +577,22 @@ export class Broker {
         port: -1,
       };
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: this.cfg.nodeId, host: this.cfg.advertisedHost, port: this.cfg.port };
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      nodeId: this.cfg.nodeId,
+      host: this.cfg.advertisedHost,
+      port: this.cfg.port,
+    };
   }
 
-  private joinGroup(req: JoinGroupRequest, v: number, header: RequestHeader, client: ClientInfo): Promise<JoinGroupResponse> {
+  private joinGroup(
+    req: JoinGroupRequest,
+    v: number,
+    header: RequestHeader,
+    client: ClientInfo,
+  ): Promise<JoinGroupResponse> {
     return this.groups.join(req, v, header.clientId ?? '', client.clientHost);
   }
 
@@ -523,20 +611,31 @@ export class Broker {
     return {
       throttleTimeMs: 0,
       errorCode: top,
-      members: members.map((x, i) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, errorCode: codes[i] })),
+      members: members.map((x, i) => ({
+        memberId: x.memberId,
+        groupInstanceId: x.groupInstanceId,
+        errorCode: codes[i],
+      })),
     };
   }
 
   private offsetCommit(req: OffsetCommitRequest, v: number): OffsetCommitResponse {
     const generationId = v >= 1 ? req.generationId : -1;
     const groupError = this.groups.validateCommit(req.groupId, generationId, req.memberId);
-    const accepted: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[] = [];
+    const accepted: {
+      topic: string;
+      partition: number;
+      offset: number;
+      leaderEpoch: number;
+      metadata: string | null;
+    }[] = [];
     const topics = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((pr) => {
         let errorCode: number = groupError;
         if (errorCode === ErrorCode.NONE) {
-          if (!this.topics.get(t.name)?.partitions[pr.partitionIndex]) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          if (!this.topics.get(t.name)?.partitions[pr.partitionIndex])
+            errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           else
             accepted.push({
               topic: t.name,
@@ -571,7 +670,10 @@ export class Broker {
         partitions: [...parts.keys()].sort((a, b) => a - b).map((i) => entry(name, i)),
       }));
     } else {
-      topics = req.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((i) => entry(t.name, i)) }));
+      topics = req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((i) => entry(t.name, i)),
+      }));
     }
     return { throttleTimeMs: 0, topics, errorCode: ErrorCode.NONE };
   }

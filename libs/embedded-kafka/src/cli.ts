@@ -13,7 +13,8 @@ const USAGE = `usage: embedded-kafka serve [--port 9092] [--host 127.0.0.1] [--d
                             [--verbose]`;
 
 function intArg(flag: string, value: string | undefined, min: number): number {
-  if (value === undefined || !/^-?\d+$/.test(value)) throw new UsageError(`${flag} requires an integer value`);
+  if (value === undefined || !/^-?\d+$/.test(value))
+    throw new UsageError(`${flag} requires an integer value`);
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be >= ${min}`);
   return n;

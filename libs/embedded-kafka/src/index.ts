@@ -24,7 +24,11 @@ export interface BrokerOptions {
   retentionBytes?: number;
   /** Like group.initial.rebalance.delay.ms; default 0. */
   groupInitialRebalanceDelayMs?: number;
-  logger?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  logger?: (
+    level: 'debug' | 'info' | 'warn' | 'error',
+    msg: string,
+    fields?: Record<string, unknown>,
+  ) => void;
 }
 
 export interface RunningBroker {
@@ -50,7 +54,8 @@ export class BrokerConfigError extends Error {
 
 function intOption(name: string, v: number | undefined, dflt: number, min: number): number {
   if (v === undefined) return dflt;
-  if (!Number.isInteger(v) || v < min) throw new BrokerConfigError(`${name} must be an integer >= ${min}, got ${v}`);
+  if (!Number.isInteger(v) || v < min)
+    throw new BrokerConfigError(`${name} must be an integer >= ${min}, got ${v}`);
   return v;
 }
 
@@ -65,7 +70,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const log = opts.logger ?? ((): void => undefined);
   const dataDir = opts.dataDir === undefined ? null : path.resolve(opts.dataDir);
   // Segments roll at retention.bytes when that is smaller, so size retention can actually delete whole segments.
-  const segmentBytes = retentionBytes > 0 ? Math.min(DEFAULT_SEGMENT_BYTES, retentionBytes) : DEFAULT_SEGMENT_BYTES;
+  const segmentBytes =
+    retentionBytes > 0 ? Math.min(DEFAULT_SEGMENT_BYTES, retentionBytes) : DEFAULT_SEGMENT_BYTES;
 
   const topics = new TopicStore({ dataDir, segmentBytes, retentionMs, retentionBytes, log });
   const offsets = new OffsetStore(dataDir === null ? null : path.join(dataDir, 'consumer-offsets.log'));
@@ -76,7 +82,14 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     log,
   });
   const advertisedHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const cfg = { nodeId: NODE_ID, advertisedHost, port: requestedPort, defaultPartitions, autoCreateTopics: opts.autoCreateTopics ?? true, log };
+  const cfg = {
+    nodeId: NODE_ID,
+    advertisedHost,
+    port: requestedPort,
+    defaultPartitions,
+    autoCreateTopics: opts.autoCreateTopics ?? true,
+    log,
+  };
   const broker = new Broker(cfg, topics, groups, offsets);
   const server = new Server(broker.handle, maxRequestBytes, log);
   let port: number;
@@ -90,9 +103,15 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   }
   cfg.port = port;
 
-  const flushTimer = dataDir === null ? null : setInterval(() => void topics.flush().then(() => offsets.flush()), FLUSH_INTERVAL_MS);
+  const flushTimer =
+    dataDir === null
+      ? null
+      : setInterval(() => void topics.flush().then(() => offsets.flush()), FLUSH_INTERVAL_MS);
   flushTimer?.unref();
-  const retentionTimer = retentionMs >= 0 || retentionBytes >= 0 ? setInterval(() => topics.applyRetention(Date.now()), RETENTION_CHECK_MS) : null;
+  const retentionTimer =
+    retentionMs >= 0 || retentionBytes >= 0
+      ? setInterval(() => topics.applyRetention(Date.now()), RETENTION_CHECK_MS)
+      : null;
   retentionTimer?.unref();
 
   log('info', 'embedded kafka broker listening', { host, port, dataDir });

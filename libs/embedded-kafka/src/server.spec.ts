@@ -36,7 +36,13 @@ class FakeSocket extends EventEmitter {
   }
 }
 
-function frame(apiKey: number, apiVersion: number, correlationId: number, body: Buffer = Buffer.alloc(0), clientId: string | null = 'test'): Buffer {
+function frame(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  body: Buffer = Buffer.alloc(0),
+  clientId: string | null = 'test',
+): Buffer {
   const w = new Writer();
   w.int16(apiKey).int16(apiVersion).int32(correlationId).nullableString(clientId).raw(body);
   const payload = w.toBuffer();
@@ -190,7 +196,9 @@ describe('broker over TCP', () => {
   it('closes connections on unknown api keys, unsupported versions, garbage and oversize frames, and keeps serving', async () => {
     expect(await rawExchange(broker.port, frame(4242, 0, 1), true)).toBe('closed');
     expect(await rawExchange(broker.port, frame(ApiKey.Produce, 2, 1), true)).toBe('closed');
-    expect(await rawExchange(broker.port, frame(ApiKey.Metadata, 1, 1, Buffer.from('7fffffff', 'hex')), true)).toBe('closed');
+    expect(
+      await rawExchange(broker.port, frame(ApiKey.Metadata, 1, 1, Buffer.from('7fffffff', 'hex')), true),
+    ).toBe('closed');
     expect(await rawExchange(broker.port, Buffer.from('7fffffff00', 'hex'), true)).toBe('closed');
     const big = Buffer.alloc(128 * 1024);
     big.writeInt32BE(big.length - 4);

@@ -19,7 +19,11 @@ function req(memberId: string, over: Partial<JoinGroupRequest> = {}): JoinGroupR
 }
 
 /** Joins via the KIP-394 two-step handshake (JoinGroup v5). */
-async function joinNew(c: GroupCoordinator, clientId: string, over: Partial<JoinGroupRequest> = {}): Promise<{ id: string; join: Promise<JoinGroupResponse> }> {
+async function joinNew(
+  c: GroupCoordinator,
+  clientId: string,
+  over: Partial<JoinGroupRequest> = {},
+): Promise<{ id: string; join: Promise<JoinGroupResponse> }> {
   const first = await c.join(req('', over), 5, clientId, '/127.0.0.1');
   expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
   expect(first.memberId.startsWith(clientId)).toBe(true);
@@ -29,31 +33,53 @@ async function joinNew(c: GroupCoordinator, clientId: string, over: Partial<Join
 describe('GroupCoordinator', () => {
   let c: GroupCoordinator;
   beforeEach(() => {
-    c = new GroupCoordinator({ initialRebalanceDelayMs: 0, minSessionTimeoutMs: 100, maxSessionTimeoutMs: 60_000, log: noLog });
+    c = new GroupCoordinator({
+      initialRebalanceDelayMs: 0,
+      minSessionTimeoutMs: 100,
+      maxSessionTimeoutMs: 60_000,
+      log: noLog,
+    });
   });
   afterEach(() => c.close());
 
   it('runs a single member through join, sync and heartbeat', async () => {
     const a = await joinNew(c, 'a');
     const j = await a.join;
-    expect(j).toMatchObject({ errorCode: 0, generationId: 1, protocolName: 'range', leader: a.id, memberId: a.id });
+    expect(j).toMatchObject({
+      errorCode: 0,
+      generationId: 1,
+      protocolName: 'range',
+      leader: a.id,
+      memberId: a.id,
+    });
     expect(j.members.map((m) => m.memberId)).toEqual([a.id]);
     expect(c.state('g')).toBe('CompletingRebalance');
     expect(c.heartbeat('g', 1, a.id)).toBe(ErrorCode.NONE);
     const s = await c.sync('g', 1, a.id, [{ memberId: a.id, assignment: meta('A') }]);
     expect(s).toEqual({ errorCode: 0, assignment: meta('A') });
     expect(c.state('g')).toBe('Stable');
-    expect(c.describe('g')).toMatchObject({ groupState: 'Stable', protocolType: 'consumer', protocolData: 'range' });
+    expect(c.describe('g')).toMatchObject({
+      groupState: 'Stable',
+      protocolType: 'consumer',
+      protocolData: 'range',
+    });
     expect(c.describe('g').members[0].memberAssignment).toEqual(meta('A'));
   });
 
   it('rejects joins with bad session timeouts, empty group ids and inconsistent protocols', async () => {
-    expect((await c.join(req('', { sessionTimeoutMs: 10 }), 5, 'a', 'h')).errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
+    expect((await c.join(req('', { sessionTimeoutMs: 10 }), 5, 'a', 'h')).errorCode).toBe(
+      ErrorCode.INVALID_SESSION_TIMEOUT,
+    );
     expect((await c.join(req('', { groupId: '' }), 5, 'a', 'h')).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
     expect((await c.join(req('nope'), 5, 'a', 'h')).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     const a = await joinNew(c, 'a');
     await a.join;
-    const other = await c.join(req('', { protocols: [{ name: 'roundrobin', metadata: meta('') }] }), 5, 'b', 'h');
+    const other = await c.join(
+      req('', { protocols: [{ name: 'roundrobin', metadata: meta('') }] }),
+      5,
+      'b',
+      'h',
+    );
     expect(other.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const otherType = await c.join(req('', { protocolType: 'connect' }), 5, 'b', 'h');
     expect(otherType.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
@@ -117,7 +143,12 @@ describe('GroupCoordinator', () => {
   });
 
   it('expires a member whose session times out and rebalances the rest', async () => {
-    const d = new GroupCoordinator({ initialRebalanceDelayMs: 50, minSessionTimeoutMs: 100, maxSessionTimeoutMs: 60_000, log: noLog });
+    const d = new GroupCoordinator({
+      initialRebalanceDelayMs: 50,
+      minSessionTimeoutMs: 100,
+      maxSessionTimeoutMs: 60_000,
+      log: noLog,
+    });
     try {
       const a = await joinNew(d, 'a', { sessionTimeoutMs: 300 });
       const b = await joinNew(d, 'b', { sessionTimeoutMs: 300 });
@@ -170,7 +201,12 @@ describe('GroupCoordinator', () => {
   });
 
   it('honours group.initial.rebalance.delay.ms for a new group', async () => {
-    const d = new GroupCoordinator({ initialRebalanceDelayMs: 150, minSessionTimeoutMs: 100, maxSessionTimeoutMs: 60_000, log: noLog });
+    const d = new GroupCoordinator({
+      initialRebalanceDelayMs: 150,
+      minSessionTimeoutMs: 100,
+      maxSessionTimeoutMs: 60_000,
+      log: noLog,
+    });
     try {
       const t0 = Date.now();
       const a = await joinNew(d, 'a');
@@ -194,12 +230,16 @@ describe('GroupCoordinator', () => {
   });
 
   it('selects the protocol all members support, by vote', async () => {
-    const protos = (...names: string[]): { name: string; metadata: Buffer }[] => names.map((name) => ({ name, metadata: meta(name) }));
+    const protos = (...names: string[]): { name: string; metadata: Buffer }[] =>
+      names.map((name) => ({ name, metadata: meta(name) }));
     const a = await joinNew(c, 'a', { protocols: protos('roundrobin', 'range') });
     await a.join;
     await c.sync('g', 1, a.id, []);
     const b = await joinNew(c, 'b', { protocols: protos('range', 'sticky') });
-    const [ra] = await Promise.all([c.join(req(a.id, { protocols: protos('roundrobin', 'range') }), 5, 'a', 'h'), b.join]);
+    const [ra] = await Promise.all([
+      c.join(req(a.id, { protocols: protos('roundrobin', 'range') }), 5, 'a', 'h'),
+      b.join,
+    ]);
     expect(ra.protocolName).toBe('range');
     expect(ra.members.every((m) => m.metadata.toString() === 'range')).toBe(true);
   });

@@ -53,12 +53,24 @@ const SWEEP_INTERVAL_MS = 100;
 const STALL_TOLERANCE_MS = 500;
 
 function joinError(memberId: string, errorCode: number): JoinGroupResponse {
-  return { throttleTimeMs: 0, errorCode, generationId: -1, protocolName: '', leader: '', memberId, members: [] };
+  return {
+    throttleTimeMs: 0,
+    errorCode,
+    generationId: -1,
+    protocolName: '',
+    leader: '',
+    memberId,
+    members: [],
+  };
 }
 
-function sameProtocols(a: { name: string; metadata: Buffer }[], b: { name: string; metadata: Buffer }[]): boolean {
+function sameProtocols(
+  a: { name: string; metadata: Buffer }[],
+  b: { name: string; metadata: Buffer }[],
+): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i].name !== b[i].name || !a[i].metadata.equals(b[i].metadata)) return false;
+  for (let i = 0; i < a.length; i++)
+    if (a[i].name !== b[i].name || !a[i].metadata.equals(b[i].metadata)) return false;
   return true;
 }
 
@@ -83,10 +95,18 @@ export class GroupCoordinator {
 
   // ---------------------------------------------------------------- JoinGroup
 
-  join(req: JoinGroupRequest, apiVersion: number, clientId: string, clientHost: string): Promise<JoinGroupResponse> {
+  join(
+    req: JoinGroupRequest,
+    apiVersion: number,
+    clientId: string,
+    clientHost: string,
+  ): Promise<JoinGroupResponse> {
     const { groupId, memberId } = req;
     if (!groupId) return Promise.resolve(joinError(memberId, ErrorCode.INVALID_GROUP_ID));
-    if (req.sessionTimeoutMs < this.opts.minSessionTimeoutMs || req.sessionTimeoutMs > this.opts.maxSessionTimeoutMs) {
+    if (
+      req.sessionTimeoutMs < this.opts.minSessionTimeoutMs ||
+      req.sessionTimeoutMs > this.opts.maxSessionTimeoutMs
+    ) {
       return Promise.resolve(joinError(memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
     }
     const unknown = memberId === '';
@@ -96,8 +116,10 @@ export class GroupCoordinator {
       group = new Group(groupId);
       this.groups.set(groupId, group);
     }
-    if (group.state === 'Dead') return Promise.resolve(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    if (!this.supportsProtocols(group, req)) return Promise.resolve(joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    if (group.state === 'Dead')
+      return Promise.resolve(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (!this.supportsProtocols(group, req))
+      return Promise.resolve(joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
 
     if (unknown) {
       const newId = `${clientId || 'member'}-${randomUUID()}`;
@@ -201,7 +223,11 @@ export class GroupCoordinator {
     });
   }
 
-  private updateMemberAndRebalance(group: Group, member: Member, req: JoinGroupRequest): Promise<JoinGroupResponse> {
+  private updateMemberAndRebalance(
+    group: Group,
+    member: Member,
+    req: JoinGroupRequest,
+  ): Promise<JoinGroupResponse> {
     return new Promise((resolve) => {
       // A duplicate JoinGroup supersedes the earlier one still waiting.
       member.joinCallback?.(joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS));
@@ -359,9 +385,15 @@ export class GroupCoordinator {
 
   // ---------------------------------------------------------------- SyncGroup
 
-  sync(groupId: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[]): Promise<SyncResult> {
+  sync(
+    groupId: string,
+    generationId: number,
+    memberId: string,
+    assignments: { memberId: string; assignment: Buffer }[],
+  ): Promise<SyncResult> {
     const group = this.groups.get(groupId);
-    const fail = (errorCode: number): Promise<SyncResult> => Promise.resolve({ errorCode, assignment: EMPTY });
+    const fail = (errorCode: number): Promise<SyncResult> =>
+      Promise.resolve({ errorCode, assignment: EMPTY });
     if (!group) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
     if (group.state === 'Dead') return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const member = group.members.get(memberId);
@@ -383,7 +415,10 @@ export class GroupCoordinator {
           if (group.leaderId !== memberId) return;
           const byMember = new Map(assignments.map((a) => [a.memberId, a.assignment]));
           group.state = 'Stable';
-          this.opts.log('debug', 'rebalance: group stable', { group: group.id, generation: group.generationId });
+          this.opts.log('debug', 'rebalance: group stable', {
+            group: group.id,
+            generation: group.generationId,
+          });
           for (const m of group.members.values()) {
             m.assignment = byMember.get(m.memberId) ?? EMPTY;
             const cb = m.syncCallback;
@@ -449,7 +484,8 @@ export class GroupCoordinator {
       }
       for (const m of [...group.members.values()]) {
         // Members waiting in JoinGroup are governed by the rebalance timeout instead.
-        if (!m.joinCallback && m.heartbeatDeadline < now) this.removeMemberAndUpdateGroup(group, m, 'session timeout');
+        if (!m.joinCallback && m.heartbeatDeadline < now)
+          this.removeMemberAndUpdateGroup(group, m, 'session timeout');
       }
     }
   }
@@ -519,7 +555,9 @@ export class GroupCoordinator {
   }
 
   list(): { groupId: string; protocolType: string }[] {
-    return [...this.groups.values()].filter((g) => g.state !== 'Dead').map((g) => ({ groupId: g.id, protocolType: g.protocolType ?? '' }));
+    return [...this.groups.values()]
+      .filter((g) => g.state !== 'Dead')
+      .map((g) => ({ groupId: g.id, protocolType: g.protocolType ?? '' }));
   }
 
   state(groupId: string): GroupState | undefined {

@@ -10,7 +10,11 @@ describe('OffsetStore', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const entry = (topic: string, partition: number, offset: number): { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null } => ({
+  const entry = (
+    topic: string,
+    partition: number,
+    offset: number,
+  ): { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null } => ({
     topic,
     partition,
     offset,

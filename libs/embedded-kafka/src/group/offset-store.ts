@@ -60,7 +60,8 @@ export class OffsetStore {
 
   private applyDeleteTopic(topic: string): void {
     const prefix = `${topic}\u0000`;
-    for (const g of this.groups.values()) for (const k of [...g.keys()]) if (k.startsWith(prefix)) g.delete(k);
+    for (const g of this.groups.values())
+      for (const k of [...g.keys()]) if (k.startsWith(prefix)) g.delete(k);
   }
 
   /** Rewrites the file with only the live offsets (write temp, fsync, rename) and reopens it for appends. */
@@ -72,7 +73,14 @@ export class OffsetStore {
       const c: CommitLine[] = [];
       for (const [k, v] of offsets) {
         const sep = k.lastIndexOf('\u0000');
-        c.push({ g: group, t: k.slice(0, sep), p: Number(k.slice(sep + 1)), o: v.offset, e: v.leaderEpoch, m: v.metadata });
+        c.push({
+          g: group,
+          t: k.slice(0, sep),
+          p: Number(k.slice(sep + 1)),
+          o: v.offset,
+          e: v.leaderEpoch,
+          m: v.metadata,
+        });
       }
       if (c.length) lines.push(JSON.stringify({ c }));
     }
@@ -97,8 +105,24 @@ export class OffsetStore {
     if (this.fileBytes > COMPACT_MIN_BYTES) this.rewrite();
   }
 
-  commit(group: string, entries: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[]): void {
-    const c = entries.map((e) => ({ g: group, t: e.topic, p: e.partition, o: e.offset, e: e.leaderEpoch, m: e.metadata }));
+  commit(
+    group: string,
+    entries: {
+      topic: string;
+      partition: number;
+      offset: number;
+      leaderEpoch: number;
+      metadata: string | null;
+    }[],
+  ): void {
+    const c = entries.map((e) => ({
+      g: group,
+      t: e.topic,
+      p: e.partition,
+      o: e.offset,
+      e: e.leaderEpoch,
+      m: e.metadata,
+    }));
     for (const x of c) this.apply(x);
     this.append({ c });
   }

@@ -5,10 +5,26 @@ import { assignBaseOffset, buildBatch, readBatchHeader } from '../protocol/recor
 import { LogConfig, PartitionLog, segmentFileName } from './partition-log';
 
 const noLog = (): void => undefined;
-const mem = (over: Partial<LogConfig> = {}): LogConfig => ({ dir: null, segmentBytes: 1 << 30, retentionMs: -1, retentionBytes: -1, log: noLog, ...over });
+const mem = (over: Partial<LogConfig> = {}): LogConfig => ({
+  dir: null,
+  segmentBytes: 1 << 30,
+  retentionMs: -1,
+  retentionBytes: -1,
+  log: noLog,
+  ...over,
+});
 
-function append(log: PartitionLog, recordsCount: number, opts: { ts?: number; bodyBytes?: number } = {}): number {
-  const b = buildBatch({ recordsCount, firstTimestamp: opts.ts, maxTimestamp: opts.ts, body: Buffer.alloc(opts.bodyBytes ?? 10, 1) });
+function append(
+  log: PartitionLog,
+  recordsCount: number,
+  opts: { ts?: number; bodyBytes?: number } = {},
+): number {
+  const b = buildBatch({
+    recordsCount,
+    firstTimestamp: opts.ts,
+    maxTimestamp: opts.ts,
+    body: Buffer.alloc(opts.bodyBytes ?? 10, 1),
+  });
   return log.append(b, readBatchHeader(b), assignBaseOffset);
 }
 
@@ -129,7 +145,11 @@ describe('PartitionLog (durable)', () => {
     const full = fs.statSync(file).size;
     fs.truncateSync(file, full - 7); // crash in the middle of the second batch
     const warnings: string[] = [];
-    const again = PartitionLog.open('t', 0, disk({ log: (lvl, msg) => lvl === 'warn' && warnings.push(msg) }));
+    const again = PartitionLog.open(
+      't',
+      0,
+      disk({ log: (lvl, msg) => lvl === 'warn' && warnings.push(msg) }),
+    );
     expect(again.highWatermark).toBe(2);
     expect(fs.statSync(file).size).toBe(full / 2);
     expect(warnings.length).toBe(1);

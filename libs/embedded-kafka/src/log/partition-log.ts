@@ -2,10 +2,21 @@
 // no replication so every appended batch is committed) and the log start offset (advanced by retention).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BATCH_HEADER_SIZE, BatchHeader, InvalidBatchError, batchCrcValid, findRecordAtOrAfter, readBatchHeader } from '../protocol/record-batch';
+import {
+  BATCH_HEADER_SIZE,
+  BatchHeader,
+  InvalidBatchError,
+  batchCrcValid,
+  findRecordAtOrAfter,
+  readBatchHeader,
+} from '../protocol/record-batch';
 import { Segment } from './segment';
 
-export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+export type LogFn = (
+  level: 'debug' | 'info' | 'warn' | 'error',
+  msg: string,
+  fields?: Record<string, unknown>,
+) => void;
 
 export interface LogConfig {
   /** Directory of this partition; null = in-memory. */
@@ -61,7 +72,12 @@ export class PartitionLog {
    * Opens the log. For a directory, segments are scanned to rebuild the index; a torn or corrupt tail
    * (crash during write) is truncated. `onBatch` sees every recovered batch header (producer state).
    */
-  static open(topic: string, partition: number, cfg: LogConfig, onBatch?: (h: BatchHeader) => void): PartitionLog {
+  static open(
+    topic: string,
+    partition: number,
+    cfg: LogConfig,
+    onBatch?: (h: BatchHeader) => void,
+  ): PartitionLog {
     const log = new PartitionLog(topic, partition, cfg);
     if (cfg.dir === null) {
       log.segments.push(Segment.inMemory(0));
@@ -111,7 +127,9 @@ export class PartitionLog {
   private roll(): Segment {
     const base = this.active.nextOffset;
     const seg =
-      this.cfg.dir === null ? Segment.inMemory(base) : Segment.file(base, path.join(this.cfg.dir, segmentFileName(base)));
+      this.cfg.dir === null
+        ? Segment.inMemory(base)
+        : Segment.file(base, path.join(this.cfg.dir, segmentFileName(base)));
     this.segments.push(seg);
     return seg;
   }
@@ -204,7 +222,11 @@ export class PartitionLog {
     }
     if (removed) {
       this.logStartOffset = Math.max(this.logStartOffset, this.segments[0].baseOffset);
-      this.cfg.log('debug', 'retention deleted segments', { topic: this.topic, partition: this.partition, logStartOffset: this.logStartOffset });
+      this.cfg.log('debug', 'retention deleted segments', {
+        topic: this.topic,
+        partition: this.partition,
+        logStartOffset: this.logStartOffset,
+      });
     }
   }
 

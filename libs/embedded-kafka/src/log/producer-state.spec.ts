@@ -2,8 +2,12 @@ import { ErrorCode, KafkaError } from '../errors';
 import { BatchHeader, buildBatch, readBatchHeader } from '../protocol/record-batch';
 import { ProducerStateTable } from './producer-state';
 
-const batch = (producerId: number, producerEpoch: number, baseSequence: number, recordsCount: number): BatchHeader =>
-  readBatchHeader(buildBatch({ producerId, producerEpoch, baseSequence, recordsCount }));
+const batch = (
+  producerId: number,
+  producerEpoch: number,
+  baseSequence: number,
+  recordsCount: number,
+): BatchHeader => readBatchHeader(buildBatch({ producerId, producerEpoch, baseSequence, recordsCount }));
 
 function codeOf(fn: () => unknown): number | undefined {
   try {

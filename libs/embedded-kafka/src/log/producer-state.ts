@@ -42,16 +42,25 @@ export class ProducerStateTable {
     const p = this.producers.get(h.producerId);
     if (!p) {
       if (h.baseSequence !== 0) {
-        throw new KafkaError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `unknown producer ${h.producerId} starting at sequence ${h.baseSequence}`);
+        throw new KafkaError(
+          ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+          `unknown producer ${h.producerId} starting at sequence ${h.baseSequence}`,
+        );
       }
       return null;
     }
     if (h.producerEpoch < p.epoch) {
-      throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `epoch ${h.producerEpoch} is older than ${p.epoch}`);
+      throw new KafkaError(
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        `epoch ${h.producerEpoch} is older than ${p.epoch}`,
+      );
     }
     if (h.producerEpoch > p.epoch) {
       if (h.baseSequence !== 0) {
-        throw new KafkaError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `new epoch ${h.producerEpoch} must start at sequence 0`);
+        throw new KafkaError(
+          ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+          `new epoch ${h.producerEpoch} must start at sequence 0`,
+        );
       }
       return null;
     }

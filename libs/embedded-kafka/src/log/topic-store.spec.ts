@@ -13,10 +13,12 @@ describe('TopicStore', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ek-topics-'));
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const open = (): TopicStore => new TopicStore({ dataDir: dir, segmentBytes: 1 << 20, retentionMs: -1, retentionBytes: -1, log: noLog });
+  const open = (): TopicStore =>
+    new TopicStore({ dataDir: dir, segmentBytes: 1 << 20, retentionMs: -1, retentionBytes: -1, log: noLog });
 
   it('validates topic names like Kafka', () => {
-    for (const ok of ['a', 'orders.v1', 'A_b-c', 'x'.repeat(249)]) expect(() => validateTopicName(ok)).not.toThrow();
+    for (const ok of ['a', 'orders.v1', 'A_b-c', 'x'.repeat(249)])
+      expect(() => validateTopicName(ok)).not.toThrow();
     for (const bad of ['', '.', '..', 'a/b', 'a b', 'x'.repeat(250), 'ü']) {
       expect(() => validateTopicName(bad)).toThrow(KafkaError);
     }
@@ -35,7 +37,9 @@ describe('TopicStore', () => {
     expect(again.get('orders')?.partitions[1].log.highWatermark).toBe(4);
     expect(again.maxProducerId()).toBe(17);
     // the recovered producer state recognises a retry of the last batch
-    expect(again.get('orders')?.partitions[1].producers.check(readBatchHeader(b))).toEqual({ duplicateOf: 0 });
+    expect(again.get('orders')?.partitions[1].producers.check(readBatchHeader(b))).toEqual({
+      duplicateOf: 0,
+    });
     await again.delete('orders');
     expect(fs.existsSync(path.join(dir, 'orders-0'))).toBe(false);
     await again.close();

@@ -110,7 +110,8 @@ export class TopicStore {
   /** Validates without creating (CreateTopics validateOnly and the real path share this). */
   validateCreate(name: string, partitions: number): void {
     validateTopicName(name);
-    if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
+    if (this.topics.has(name))
+      throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
     if (!Number.isInteger(partitions) || partitions <= 0 || partitions > MAX_PARTITIONS) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `invalid number of partitions ${partitions}`);
     }
@@ -140,7 +141,8 @@ export class TopicStore {
 
   maxProducerId(): number {
     let max = -1;
-    for (const t of this.topics.values()) for (const p of t.partitions) max = Math.max(max, p.producers.maxProducerId());
+    for (const t of this.topics.values())
+      for (const p of t.partitions) max = Math.max(max, p.producers.maxProducerId());
     return max;
   }
 

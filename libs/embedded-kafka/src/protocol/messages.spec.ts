@@ -14,7 +14,8 @@ function sample(fields: readonly Field[], v: number, seed: { n: number }): Msg {
 function sampleValue(t: FieldType, v: number, seed: { n: number }): unknown {
   const n = ++seed.n;
   if (typeof t !== 'string') {
-    const item = (): unknown => (typeof t.array === 'string' ? sampleValue(t.array, v, seed) : sample(t.array, v, seed));
+    const item = (): unknown =>
+      typeof t.array === 'string' ? sampleValue(t.array, v, seed) : sample(t.array, v, seed);
     return [item(), item()];
   }
   switch (t) {
@@ -40,7 +41,11 @@ function sampleValue(t: FieldType, v: number, seed: { n: number }): unknown {
   }
 }
 
-function roundTrip(fields: readonly Field[], m: Msg, v: number): { decoded: Msg; bytes: Buffer; rest: number } {
+function roundTrip(
+  fields: readonly Field[],
+  m: Msg,
+  v: number,
+): { decoded: Msg; bytes: Buffer; rest: number } {
   const w = new Writer();
   encodeFields(w, fields, m, v);
   const bytes = w.toBuffer();
@@ -50,7 +55,8 @@ function roundTrip(fields: readonly Field[], m: Msg, v: number): { decoded: Msg;
 }
 
 const cases: [string, number, number][] = [];
-for (const [key, s] of Object.entries(SCHEMAS)) for (let v = s.min; v <= s.max; v++) cases.push([s.name, Number(key), v]);
+for (const [key, s] of Object.entries(SCHEMAS))
+  for (let v = s.min; v <= s.max; v++) cases.push([s.name, Number(key), v]);
 
 describe('message schemas', () => {
   it.each(cases)('%s (key %d) v%d: request and response round-trip', (_name, key, v) => {
@@ -172,7 +178,12 @@ describe('message schemas', () => {
 
   it('encodes the ApiVersions v0 response exactly', () => {
     const w = new Writer();
-    encodeFields(w, SCHEMAS[ApiKey.ApiVersions].response, { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }], throttleTimeMs: 0 }, 0);
+    encodeFields(
+      w,
+      SCHEMAS[ApiKey.ApiVersions].response,
+      { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }], throttleTimeMs: 0 },
+      0,
+    );
     expect(w.toBuffer().toString('hex')).toBe('0000' + '00000001' + '0012' + '0000' + '0002');
   });
 

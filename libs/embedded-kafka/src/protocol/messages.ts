@@ -44,7 +44,10 @@ export const SCHEMAS: Readonly<Record<number, ApiSchema>> = {
       f('transactionalId', 'nstring', 3),
       f('acks', 'int16'),
       f('timeoutMs', 'int32'),
-      f('topics', arr([f('name', 'string'), f('partitions', arr([f('index', 'int32'), f('records', 'records')]))])),
+      f(
+        'topics',
+        arr([f('name', 'string'), f('partitions', arr([f('index', 'int32'), f('records', 'records')]))]),
+      ),
     ],
     response: [
       f(
@@ -180,7 +183,12 @@ export const SCHEMAS: Readonly<Record<number, ApiSchema>> = {
       throttle(3),
       f(
         'brokers',
-        arr([f('nodeId', 'int32'), f('host', 'string'), f('port', 'int32'), f('rack', 'nstring', 1, 0x7fff, null)]),
+        arr([
+          f('nodeId', 'int32'),
+          f('host', 'string'),
+          f('port', 'int32'),
+          f('rack', 'nstring', 1, 0x7fff, null),
+        ]),
       ),
       f('clusterId', 'nstring', 2, 0x7fff, null),
       f('controllerId', 'int32', 1, 0x7fff, -1),
@@ -237,14 +245,23 @@ export const SCHEMAS: Readonly<Record<number, ApiSchema>> = {
     ],
     response: [
       throttle(3),
-      f('topics', arr([f('name', 'string'), f('partitions', arr([f('partitionIndex', 'int32'), f('errorCode', 'int16')]))])),
+      f(
+        'topics',
+        arr([
+          f('name', 'string'),
+          f('partitions', arr([f('partitionIndex', 'int32'), f('errorCode', 'int16')])),
+        ]),
+      ),
     ],
   },
   [ApiKey.OffsetFetch]: {
     name: 'OffsetFetch',
     min: 0,
     max: 5,
-    request: [f('groupId', 'string'), f('topics', arr([f('name', 'string'), f('partitionIndexes', arr('int32'))], 2))],
+    request: [
+      f('groupId', 'string'),
+      f('topics', arr([f('name', 'string'), f('partitionIndexes', arr('int32'))], 2)),
+    ],
     response: [
       throttle(3),
       f(
@@ -302,7 +319,11 @@ export const SCHEMAS: Readonly<Record<number, ApiSchema>> = {
       f('memberId', 'string'),
       f(
         'members',
-        arr([f('memberId', 'string'), f('groupInstanceId', 'nstring', 5, 0x7fff, null), f('metadata', 'bytes')]),
+        arr([
+          f('memberId', 'string'),
+          f('groupInstanceId', 'nstring', 5, 0x7fff, null),
+          f('metadata', 'bytes'),
+        ]),
       ),
     ],
   },
@@ -330,7 +351,11 @@ export const SCHEMAS: Readonly<Record<number, ApiSchema>> = {
     response: [
       throttle(1),
       f('errorCode', 'int16'),
-      f('members', arr([f('memberId', 'string'), f('groupInstanceId', 'nstring'), f('errorCode', 'int16')]), 3),
+      f(
+        'members',
+        arr([f('memberId', 'string'), f('groupInstanceId', 'nstring'), f('errorCode', 'int16')]),
+        3,
+      ),
     ],
   },
   [ApiKey.SyncGroup]: {
@@ -382,7 +407,11 @@ export const SCHEMAS: Readonly<Record<number, ApiSchema>> = {
     min: 0,
     max: 2,
     request: [],
-    response: [throttle(1), f('errorCode', 'int16'), f('groups', arr([f('groupId', 'string'), f('protocolType', 'string')]))],
+    response: [
+      throttle(1),
+      f('errorCode', 'int16'),
+      f('groups', arr([f('groupId', 'string'), f('protocolType', 'string')])),
+    ],
   },
   [ApiKey.ApiVersions]: {
     name: 'ApiVersions',
@@ -415,7 +444,10 @@ export const SCHEMAS: Readonly<Record<number, ApiSchema>> = {
     ],
     response: [
       throttle(2),
-      f('topics', arr([f('name', 'string'), f('errorCode', 'int16'), f('errorMessage', 'nstring', 1, 0x7fff, null)])),
+      f(
+        'topics',
+        arr([f('name', 'string'), f('errorCode', 'int16'), f('errorMessage', 'nstring', 1, 0x7fff, null)]),
+      ),
     ],
   },
   [ApiKey.DeleteTopics]: {
@@ -502,7 +534,12 @@ export interface ListOffsetsRequest {
   isolationLevel: number;
   topics: {
     name: string;
-    partitions: { partitionIndex: number; currentLeaderEpoch: number; timestamp: number; maxNumOffsets: number }[];
+    partitions: {
+      partitionIndex: number;
+      currentLeaderEpoch: number;
+      timestamp: number;
+      maxNumOffsets: number;
+    }[];
   }[];
 }
 export interface ListOffsetsPartitionResponse {

@@ -6,7 +6,16 @@ describe('Writer/Reader primitives', () => {
   it('round-trips fixed-width integers including extremes', () => {
     const w = new Writer(4);
     w.int8(-128).int8(127).int16(-32768).int16(32767).int32(-2147483648).int32(2147483647).uint32(0xffffffff);
-    const int64s = [0, -1, 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, -4294967296, 4294967296, 1700000000000];
+    const int64s = [
+      0,
+      -1,
+      1,
+      Number.MAX_SAFE_INTEGER,
+      Number.MIN_SAFE_INTEGER,
+      -4294967296,
+      4294967296,
+      1700000000000,
+    ];
     for (const v of int64s) w.int64(v);
     const r = new Reader(bytes(w));
     expect([r.int8(), r.int8(), r.int16(), r.int16(), r.int32(), r.int32(), r.uint32()]).toEqual([
@@ -24,7 +33,11 @@ describe('Writer/Reader primitives', () => {
 
   it('round-trips strings, nullable strings and bytes', () => {
     const w = new Writer();
-    w.string('héllo').nullableString(null).string('').bytes(Buffer.from([1, 2, 3])).nullableBytes(null);
+    w.string('héllo')
+      .nullableString(null)
+      .string('')
+      .bytes(Buffer.from([1, 2, 3]))
+      .nullableBytes(null);
     const r = new Reader(bytes(w));
     expect(r.string()).toBe('héllo');
     expect(r.nullableString()).toBeNull();
@@ -36,7 +49,9 @@ describe('Writer/Reader primitives', () => {
   it('keeps large byte fields by reference and reassembles them in order', () => {
     const big = Buffer.alloc(10_000, 7);
     const w = new Writer();
-    w.int32(1).records([big, Buffer.from([9]), big]).int16(5);
+    w.int32(1)
+      .records([big, Buffer.from([9]), big])
+      .int16(5);
     const chunks = w.finish();
     expect(chunks).toContain(big);
     const all = Buffer.concat(chunks);

@@ -27,7 +27,8 @@ export class Reader {
 
   private need(n: number): number {
     const at = this.offset;
-    if (n < 0 || at + n > this.end) throw new ProtocolError(`truncated: need ${n} bytes at ${at}, have ${this.end - at}`);
+    if (n < 0 || at + n > this.end)
+      throw new ProtocolError(`truncated: need ${n} bytes at ${at}, have ${this.end - at}`);
     this.offset = at + n;
     return at;
   }
@@ -242,7 +243,8 @@ export class Writer {
     return this;
   }
   varint(v: number): this {
-    if (v < -0x80000000 || v > 0x7fffffff || !Number.isInteger(v)) throw new RangeError(`varint out of range: ${v}`);
+    if (v < -0x80000000 || v > 0x7fffffff || !Number.isInteger(v))
+      throw new RangeError(`varint out of range: ${v}`);
     return this.uvarint(((v << 1) ^ (v >> 31)) >>> 0);
   }
   varlong(v: bigint): this {

@@ -16,7 +16,14 @@ function records(tsDeltas: number[]): Buffer {
   const w = new Writer();
   tsDeltas.forEach((d, i) => {
     const inner = new Writer();
-    inner.int8(0).varlong(BigInt(d)).varint(i).varint(-1).varint(1).raw(Buffer.from([65 + i])).varint(0);
+    inner
+      .int8(0)
+      .varlong(BigInt(d))
+      .varint(i)
+      .varint(-1)
+      .varint(1)
+      .raw(Buffer.from([65 + i]))
+      .varint(0);
     const body = inner.toBuffer();
     w.varint(body.length).raw(body);
   });
@@ -97,7 +104,13 @@ describe('findRecordAtOrAfter', () => {
   const deltas = [0, 1000, 2000, 3000];
 
   it('finds the first record with timestamp >= ts in an uncompressed batch', () => {
-    const b = buildBatch({ baseOffset: 10, recordsCount: 4, firstTimestamp: t0, maxTimestamp: t0 + 3000, body: records(deltas) });
+    const b = buildBatch({
+      baseOffset: 10,
+      recordsCount: 4,
+      firstTimestamp: t0,
+      maxTimestamp: t0 + 3000,
+      body: records(deltas),
+    });
     const h = readBatchHeader(b);
     expect(findRecordAtOrAfter(b, h, t0)).toEqual({ offset: 10, timestamp: t0 });
     expect(findRecordAtOrAfter(b, h, t0 + 1)).toEqual({ offset: 11, timestamp: t0 + 1000 });
@@ -106,12 +119,32 @@ describe('findRecordAtOrAfter', () => {
   });
 
   it('looks inside gzip batches', () => {
-    const b = buildBatch({ baseOffset: 0, attributes: 1, recordsCount: 4, firstTimestamp: t0, maxTimestamp: t0 + 3000, body: gzipSync(records(deltas)) });
-    expect(findRecordAtOrAfter(b, readBatchHeader(b), t0 + 1500)).toEqual({ offset: 2, timestamp: t0 + 2000 });
+    const b = buildBatch({
+      baseOffset: 0,
+      attributes: 1,
+      recordsCount: 4,
+      firstTimestamp: t0,
+      maxTimestamp: t0 + 3000,
+      body: gzipSync(records(deltas)),
+    });
+    expect(findRecordAtOrAfter(b, readBatchHeader(b), t0 + 1500)).toEqual({
+      offset: 2,
+      timestamp: t0 + 2000,
+    });
   });
 
   it('falls back to batch granularity for codecs it does not decode', () => {
-    const b = buildBatch({ baseOffset: 7, attributes: 2, recordsCount: 4, firstTimestamp: t0, maxTimestamp: t0 + 3000, body: Buffer.alloc(12) });
-    expect(findRecordAtOrAfter(b, readBatchHeader(b), t0 + 1500)).toEqual({ offset: 7, timestamp: t0 + 3000 });
+    const b = buildBatch({
+      baseOffset: 7,
+      attributes: 2,
+      recordsCount: 4,
+      firstTimestamp: t0,
+      maxTimestamp: t0 + 3000,
+      body: Buffer.alloc(12),
+    });
+    expect(findRecordAtOrAfter(b, readBatchHeader(b), t0 + 1500)).toEqual({
+      offset: 7,
+      timestamp: t0 + 3000,
+    });
   });
 });

@@ -58,7 +58,8 @@ export function readBatchHeader(buf: Buffer, at = 0, available = buf.length - at
   if (buf.length - at < BATCH_HEADER_SIZE) throw new InvalidBatchError('truncated batch header');
   const batchLength = buf.readInt32BE(at + OFF_BATCH_LENGTH);
   const size = batchLength + LOG_OVERHEAD;
-  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) throw new InvalidBatchError(`invalid batch length ${batchLength}`);
+  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD)
+    throw new InvalidBatchError(`invalid batch length ${batchLength}`);
   if (size > available) throw new InvalidBatchError('truncated batch');
   return {
     baseOffset: readI64(buf, at),
@@ -89,7 +90,9 @@ export function splitAndValidateBatches(records: Buffer): { header: BatchHeader;
     const h = readBatchHeader(records, at);
     if (h.magic !== 2) throw new InvalidBatchError(`unsupported magic ${h.magic}`);
     if (h.recordsCount <= 0 || h.lastOffsetDelta !== h.recordsCount - 1) {
-      throw new InvalidBatchError(`inconsistent record count ${h.recordsCount} / lastOffsetDelta ${h.lastOffsetDelta}`);
+      throw new InvalidBatchError(
+        `inconsistent record count ${h.recordsCount} / lastOffsetDelta ${h.lastOffsetDelta}`,
+      );
     }
     if (!batchCrcValid(records, at, h)) throw new InvalidBatchError('CRC mismatch');
     out.push({ header: h, at });
@@ -158,7 +161,11 @@ const COMPRESSION_GZIP = 1;
  * the first record with timestamp >= ts. Uncompressed and gzip batches are inspected record by record;
  * other codecs fall back to the batch granularity (base offset, max timestamp).
  */
-export function findRecordAtOrAfter(batch: Buffer, h: BatchHeader, ts: number): { offset: number; timestamp: number } | null {
+export function findRecordAtOrAfter(
+  batch: Buffer,
+  h: BatchHeader,
+  ts: number,
+): { offset: number; timestamp: number } | null {
   if (h.maxTimestamp < ts) return null;
   const codec = h.attributes & COMPRESSION_MASK;
   let body: Buffer;

@@ -118,7 +118,8 @@ export function decodeFields(r: Reader, fields: readonly Field[], v: number): Ms
 }
 
 function num(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ProtocolError(`field ${name}: expected number`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ProtocolError(`field ${name}: expected number`);
   return value;
 }
 

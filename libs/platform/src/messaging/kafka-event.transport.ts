@@ -30,6 +30,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
         retry: (eventType, attempt, err) => this.log.warn({ eventType, attempt, err: (err as Error).message }, 'handler failed; retrying'),
         deadLettered: (topic, reason) => this.log.error({ topic, reason }, 'message dead-lettered'),
       });
+      this.runtime.processor = this.processor;
       if (options.autoStart && options.consumes.length) {
         await this.consumer.start({
           groupId: consumerName,

@@ -4,7 +4,7 @@ import { ServiceName, TOPICS, dlqTopic } from '@ordermesh/contracts';
 import { Pool } from 'pg';
 import { PG_POOL } from '../db/database.module';
 import { createKafka, ensureTopics, Kafka, KafkaPublisher, kafkaReachable, TopicSpec } from '../kafka/kafka-client';
-import { RetryPolicy } from './event-processor';
+import { EventProcessor, RetryPolicy } from './event-processor';
 import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
 
 export interface MessagingOptions {
@@ -32,6 +32,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, OnApplicationSh
   readonly kafka: Kafka;
   readonly publisher: KafkaPublisher;
   readonly relay: OutboxRelay;
+  /** Set by KafkaEventTransport when it starts: the processor behind this service's @EventPattern handlers. */
+  processor: EventProcessor | null = null;
   private readonly logger = new Logger('Messaging');
 
   constructor(

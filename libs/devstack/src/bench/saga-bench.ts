@@ -1,0 +1,167 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { freePort } from '../net';
+import { workspaceRoot } from '../workspace';
+
+/**
+ * `npm run bench`: the whole stack on this machine (embedded PostgreSQL and broker, three services as separate
+ * processes, exactly as `npm start` runs them), POST /orders at a sustained load, then figures from the databases:
+ * intake rate and latency, orders confirmed per second, placement→CONFIRMED latency, outbox commit→publish lag.
+ * Prints human-readable lines and, last, one JSON object. Not a test.
+ */
+interface Args {
+  durationSec: number;
+  connections: number;
+  skus: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { durationSec: 60, connections: 50, skus: 50 };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, value] = [argv[i], Number(argv[i + 1])];
+    if (flag === '--duration' && value > 0) args.durationSec = value;
+    else if (flag === '--connections' && value > 0) args.connections = value;
+    else if (flag === '--skus' && value > 0) args.skus = value;
+    else throw new Error(`unknown or invalid argument ${flag}`);
+    i++;
+  }
+  return args;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function waitUp(child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (/ordermesh is up/.test(output())) return;
+    if (child.exitCode !== null) throw new Error(`stack exited:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`stack not up:\n${output()}`);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const root = workspaceRoot();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ordermesh-bench-'));
+  const ports = { order: await freePort(), inventory: await freePort(), payment: await freePort(), pg: await freePort(), kafka: await freePort() };
+  const stack = spawn(process.execPath, [path.join(root, 'dist/libs/devstack/src/cli/start.js')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ORDERMESH_DATA_DIR: dataDir,
+      ORDERMESH_PG_PORT: String(ports.pg),
+      KAFKA_PORT: String(ports.kafka),
+      ORDER_PORT: String(ports.order),
+      INVENTORY_PORT: String(ports.inventory),
+      PAYMENT_PORT: String(ports.payment),
+      LOG_LEVEL: 'warn',
+    },
+  });
+  let out = '';
+  stack.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  stack.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    await waitUp(stack, () => out);
+    const pgUrl = (db: string) => `postgresql://postgres:postgres@127.0.0.1:${ports.pg}/${db}`;
+    const skus = Array.from({ length: args.skus }, (_, i) => `BENCH-${i}`);
+    for (const sku of skus) {
+      const res = await fetch(`http://127.0.0.1:${ports.inventory}/products`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sku, name: sku, unitPrice: 100, currency: 'EUR', initialStock: 100_000_000 }),
+      });
+      if (res.status !== 201) throw new Error(`seeding ${sku}: ${res.status}`);
+    }
+    console.log(`stack up; ${skus.length} products seeded; ${args.connections} connections for ${args.durationSec}s`);
+
+    let n = 0;
+    const started = Date.now();
+    const result = await autocannon({
+      url: `http://127.0.0.1:${ports.order}`,
+      connections: args.connections,
+      duration: args.durationSec,
+      requests: [
+        {
+          method: 'POST',
+          path: '/orders',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => {
+            n++;
+            const items = [{ sku: skus[n % skus.length]!, quantity: 1 }, { sku: skus[(n * 7 + 1) % skus.length]!, quantity: 2 }];
+            if (items[0]!.sku === items[1]!.sku) items.pop();
+            return { ...req, body: JSON.stringify({ customerId: randomUUID(), items }) };
+          },
+        },
+      ],
+    });
+    const loadEnded = Date.now();
+    console.log(`intake: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`);
+
+    // Let the saga drain, then read the outcome from the order database.
+    const order = new Client({ connectionString: pgUrl('order') });
+    await order.connect();
+    let pending = Infinity;
+    const drainDeadline = Date.now() + 120_000;
+    while (Date.now() < drainDeadline) {
+      pending = Number((await order.query(`SELECT count(*) AS n FROM orders WHERE status = 'PENDING'`)).rows[0].n);
+      if (pending === 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const confirmed = await order.query<{ created: Date; updated: Date }>(
+      `SELECT created_at AS created, updated_at AS updated FROM orders WHERE status = 'CONFIRMED'`,
+    );
+    const e2e = confirmed.rows.map((r) => r.updated.getTime() - r.created.getTime()).sort((a, b) => a - b);
+    const lastConfirmed = Math.max(...confirmed.rows.map((r) => r.updated.getTime()));
+    const confirmedPerSec = confirmed.rows.length / ((lastConfirmed - started) / 1000);
+    const lags: number[] = [];
+    for (const db of ['order', 'inventory', 'payment']) {
+      const c = new Client({ connectionString: pgUrl(db) });
+      await c.connect();
+      const rows = await c.query<{ lag: number }>(
+        `SELECT extract(epoch FROM (published_at - created_at)) * 1000 AS lag FROM outbox WHERE published_at IS NOT NULL`,
+      );
+      lags.push(...rows.rows.map((r) => Number(r.lag)));
+      await c.end();
+    }
+    lags.sort((a, b) => a - b);
+    await order.end();
+    const figures = {
+      durationSec: args.durationSec,
+      connections: args.connections,
+      ordersPlaced: result.requests.total,
+      intakeRps: Math.round(result.requests.average),
+      intakeP50Ms: result.latency.p50,
+      intakeP99Ms: result.latency.p99,
+      non2xx: result.non2xx,
+      confirmed: confirmed.rows.length,
+      stillPending: pending,
+      confirmedPerSec: Math.round(confirmedPerSec),
+      drainSec: Math.round((lastConfirmed - loadEnded) / 100) / 10,
+      e2eP50Ms: Math.round(percentile(e2e, 50)),
+      e2eP99Ms: Math.round(percentile(e2e, 99)),
+      outboxLagP50Ms: Math.round(percentile(lags, 50)),
+      outboxLagP99Ms: Math.round(percentile(lags, 99)),
+    };
+    console.log(`confirmed: ${figures.confirmed} (${figures.confirmedPerSec}/s), placement→CONFIRMED p50 ${figures.e2eP50Ms} ms, p99 ${figures.e2eP99Ms} ms`);
+    console.log(`outbox commit→publish lag: p50 ${figures.outboxLagP50Ms} ms, p99 ${figures.outboxLagP99Ms} ms`);
+    console.log(JSON.stringify(figures));
+  } finally {
+    stack.kill('SIGINT');
+    await new Promise((r) => stack.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
