@@ -3,7 +3,9 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default [
-  { ignores: ['**/node_modules', '**/dist', '**/.data', '**/generated/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: ['**/node_modules', '**/dist', '**/.data', '**/generated/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
+  },
   ...tseslint.configs.recommended,
   prettier,
   {
@@ -20,16 +22,25 @@ export default [
           allow: [],
           depConstraints: [
             // Apps may use the testing lib from their tests only (no-restricted-imports below keeps it out of src/).
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing'],
+            },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing', 'type:app'] },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing', 'type:app'],
+            },
             { sourceTag: 'scope:order', onlyDependOnLibsWithTags: ['scope:order', 'scope:shared'] },
             { sourceTag: 'scope:inventory', onlyDependOnLibsWithTags: ['scope:inventory', 'scope:shared'] },
             { sourceTag: 'scope:payment', onlyDependOnLibsWithTags: ['scope:payment', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             // End-to-end tests drive the whole system: every service and the shared libs.
-            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:order', 'scope:inventory', 'scope:payment', 'scope:shared'] },
+            {
+              sourceTag: 'scope:e2e',
+              onlyDependOnLibsWithTags: ['scope:order', 'scope:inventory', 'scope:payment', 'scope:shared'],
+            },
           ],
         },
       ],
@@ -49,7 +60,10 @@ export default [
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/test/**/*.ts', 'libs/testing/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
-      'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'Import Kafka through @ordermesh/platform.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'kafkajs', message: 'Import Kafka through @ordermesh/platform.' }] },
+      ],
     },
   },
   {
@@ -58,7 +72,11 @@ export default [
   },
   // kafkajs lives behind the platform's Kafka adapter; the embedded broker's own tests drive it as a real client.
   {
-    files: ['libs/platform/src/kafka/**/*.ts', 'libs/embedded-kafka/test/**/*.ts', 'libs/embedded-kafka/bench/**/*.ts'],
+    files: [
+      'libs/platform/src/kafka/**/*.ts',
+      'libs/embedded-kafka/test/**/*.ts',
+      'libs/embedded-kafka/bench/**/*.ts',
+    ],
     rules: { 'no-restricted-imports': 'off' },
   },
 ];

@@ -4,7 +4,9 @@ const path = require('node:path');
 const fs = require('node:fs');
 
 const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
-const { paths } = JSON.parse(fs.readFileSync(path.join(__dirname, 'tsconfig.base.json'), 'utf8')).compilerOptions;
+const { paths } = JSON.parse(
+  fs.readFileSync(path.join(__dirname, 'tsconfig.base.json'), 'utf8'),
+).compilerOptions;
 
 const ESM_ONLY = ['content-disposition'];
 
@@ -26,7 +28,10 @@ module.exports = function preset(projectDir, kind, opts = {}) {
     displayName: `${name}:${kind}`,
     testEnvironment: 'node',
     transform: {
-      '^.+\\.(ts|js)$': ['@swc/jest', { ...swcrc, jsc: { ...swcrc.jsc, baseUrl: __dirname }, sourceMaps: 'inline', swcrc: false }],
+      '^.+\\.(ts|js)$': [
+        '@swc/jest',
+        { ...swcrc, jsc: { ...swcrc.jsc, baseUrl: __dirname }, sourceMaps: 'inline', swcrc: false },
+      ],
     },
     moduleNameMapper,
     // ES-module-only dependencies that Jest 30 on Node 20 cannot require(): compile them to CommonJS.
@@ -36,7 +41,10 @@ module.exports = function preset(projectDir, kind, opts = {}) {
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
     reporters: [
       'default',
-      [path.join(__dirname, 'tools/jest-summary-reporter.js'), { file: path.join(__dirname, '.data/test-results', `${name}-${kind}.json`) }],
+      [
+        path.join(__dirname, 'tools/jest-summary-reporter.js'),
+        { file: path.join(__dirname, '.data/test-results', `${name}-${kind}.json`) },
+      ],
     ],
     ...(kind === 'int' ? { testTimeout: 120_000, maxWorkers: 1 } : {}),
     ...(opts.postgres

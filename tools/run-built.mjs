@@ -10,7 +10,10 @@ if (!entry) {
   console.error('usage: node tools/run-built.mjs <entry relative to dist/> [args...]');
   process.exit(2);
 }
-const build = spawnSync(process.execPath, [path.join(root, 'tools/build.mjs'), '--quiet'], { stdio: 'inherit', cwd: root });
+const build = spawnSync(process.execPath, [path.join(root, 'tools/build.mjs'), '--quiet'], {
+  stdio: 'inherit',
+  cwd: root,
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
 const child = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist', entry), ...args], {
   stdio: 'inherit',

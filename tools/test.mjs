@@ -22,12 +22,23 @@ function run(label, cmd, args, extraEnv = {}) {
 }
 
 const projectsWith = (target) =>
-  JSON.parse(spawnSync(nx, ['show', 'projects', '--with-target', target, '--json'], { cwd: root, env, encoding: 'utf8' }).stdout);
+  JSON.parse(
+    spawnSync(nx, ['show', 'projects', '--with-target', target, '--json'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    }).stdout,
+  );
 
 // Lint and typecheck: one check per project and target, read back from Nx's per-project exit codes.
 function runTargetPerProject(target) {
   for (const project of projectsWith(target)) {
-    const ok = run(`${target} ${project}`, nx, ['run', `${project}:${target}`, '--outputStyle=stream', '--skipNxCache']);
+    const ok = run(`${target} ${project}`, nx, [
+      'run',
+      `${project}:${target}`,
+      '--outputStyle=stream',
+      '--skipNxCache',
+    ]);
     checks.push({ name: `${target} ${project}`, ok });
   }
 }
@@ -49,9 +60,14 @@ const port = await new Promise((resolve) => {
 const pgDir = mkdtempSync(path.join(os.tmpdir(), 'ordermesh-test-pg-'));
 const cluster = await startPostgresCluster({ dataDir: path.join(pgDir, 'data'), port, persistent: false });
 try {
-  run('integration tests', nx, ['run-many', '-t', 'int-test', '--outputStyle=stream', '--skipNxCache', '--parallel=1'], {
-    ORDERMESH_TEST_PG_URL: cluster.urlFor('postgres'),
-  });
+  run(
+    'integration tests',
+    nx,
+    ['run-many', '-t', 'int-test', '--outputStyle=stream', '--skipNxCache', '--parallel=1'],
+    {
+      ORDERMESH_TEST_PG_URL: cluster.urlFor('postgres'),
+    },
+  );
 } finally {
   await cluster.stop();
   rmSync(pgDir, { recursive: true, force: true });
@@ -75,7 +91,10 @@ for (const f of files) {
   passed += r.passed;
   failed += r.failed;
   skipped += r.skipped;
-  if (r.failed) failures.push(`${f.replace(/\.json$/, '')}: ${r.failed} failed${r.failedSuites.length ? ` (${r.failedSuites.join(', ')})` : ''}`);
+  if (r.failed)
+    failures.push(
+      `${f.replace(/\.json$/, '')}: ${r.failed} failed${r.failedSuites.length ? ` (${r.failedSuites.join(', ')})` : ''}`,
+    );
 }
 // A Jest run that crashed before reporting leaves no file: count it as a failure rather than as nothing.
 for (const [target, kind] of [

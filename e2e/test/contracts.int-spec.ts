@@ -40,9 +40,16 @@ describe('event contracts across services', () => {
       }
     }
     // Every published event has at least one consumer, and nothing was refused for its shape.
-    expect([...consumed.keys()].sort()).toEqual(Object.keys(EVENTS).filter((t) => t !== 'OrderFulfilled' && t !== 'OrderConfirmed').sort());
+    expect([...consumed.keys()].sort()).toEqual(
+      Object.keys(EVENTS)
+        .filter((t) => t !== 'OrderFulfilled' && t !== 'OrderConfirmed')
+        .sort(),
+    );
     expect(outcomes.every((o) => o.outcome !== 'ignored')).toBe(true);
-    const kafka = createKafka({ brokers: [stack.broker.address], clientId: 'contract-test' }, () => undefined);
+    const kafka = createKafka(
+      { brokers: [stack.broker.address], clientId: 'contract-test' },
+      () => undefined,
+    );
     const refusals = [];
     for (const topic of Object.values(TOPICS)) refusals.push(...(await listDlq(kafka, dlqTopic(topic))));
     expect(refusals.filter((r) => r.reason.startsWith('CONTRACT.'))).toEqual([]);

@@ -1,9 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { CONTRACTS, fixtureEnvelope, FIXTURE_PAYLOADS, HEADERS, TOPICS } from '@ordermesh/contracts';
-import { createKafka, KafkaPublisher, listDlq, MessagingRuntime, readTopic, replayDlq, StoredMessage } from '@ordermesh/platform';
+import {
+  createKafka,
+  KafkaPublisher,
+  listDlq,
+  MessagingRuntime,
+  readTopic,
+  replayDlq,
+  StoredMessage,
+} from '@ordermesh/platform';
 import { eventually, SagaStack, withClient } from '@ordermesh/testing';
 import { startStack } from './stack';
-import { countRows, createProduct, DECLINED_CUSTOMER, getOrder, newSku, orderReaches, paymentsOf, placeOrder, settled, stockOf } from './saga-helpers';
+import {
+  countRows,
+  createProduct,
+  DECLINED_CUSTOMER,
+  getOrder,
+  newSku,
+  orderReaches,
+  paymentsOf,
+  placeOrder,
+  settled,
+  stockOf,
+} from './saga-helpers';
 
 const silent = () => undefined;
 
@@ -11,12 +30,24 @@ const silent = () => undefined;
 async function businessState(stack: SagaStack) {
   const q = (url: string, sql: string) => withClient(url, async (c) => (await c.query(sql)).rows);
   return {
-    orders: await q(stack.databases.order.url, 'SELECT id, status, cancellation_reason, total_amount, version FROM orders ORDER BY id'),
+    orders: await q(
+      stack.databases.order.url,
+      'SELECT id, status, cancellation_reason, total_amount, version FROM orders ORDER BY id',
+    ),
     orderOutbox: await q(stack.databases.order.url, 'SELECT count(*)::int AS n FROM outbox'),
-    stock: await q(stack.databases.inventory.url, 'SELECT sku, available, reserved, committed FROM stock_levels ORDER BY sku'),
-    reservations: await q(stack.databases.inventory.url, 'SELECT order_id, status FROM reservations ORDER BY order_id'),
+    stock: await q(
+      stack.databases.inventory.url,
+      'SELECT sku, available, reserved, committed FROM stock_levels ORDER BY sku',
+    ),
+    reservations: await q(
+      stack.databases.inventory.url,
+      'SELECT order_id, status FROM reservations ORDER BY order_id',
+    ),
     inventoryOutbox: await q(stack.databases.inventory.url, 'SELECT count(*)::int AS n FROM outbox'),
-    payments: await q(stack.databases.payment.url, 'SELECT order_id, status, amount, captured_amount, refunded_amount FROM payments ORDER BY order_id'),
+    payments: await q(
+      stack.databases.payment.url,
+      'SELECT order_id, status, amount, captured_amount, refunded_amount FROM payments ORDER BY order_id',
+    ),
     paymentOutbox: await q(stack.databases.payment.url, 'SELECT count(*)::int AS n FROM outbox'),
   };
 }
@@ -60,14 +91,28 @@ describe('saga under failure (end to end)', () => {
 
     // No API path cancels a captured payment (cancel is refused once fulfilment is requested), so PaymentRefunded
     // never occurs on its own; one is injected so that its consumer is exercised like every other.
-    const refund = fixtureEnvelope('PaymentRefunded', { aggregateId: fulfilled, payload: { ...FIXTURE_PAYLOADS.PaymentRefunded, orderId: fulfilled } });
+    const refund = fixtureEnvelope('PaymentRefunded', {
+      aggregateId: fulfilled,
+      payload: { ...FIXTURE_PAYLOADS.PaymentRefunded, orderId: fulfilled },
+    });
     const injector = new KafkaPublisher(kafka);
     try {
-      await injector.publish([{ topic: TOPICS.payment, key: fulfilled, value: JSON.stringify(refund), headers: { [HEADERS.eventType]: refund.eventType, [HEADERS.eventId]: refund.eventId } }]);
+      await injector.publish([
+        {
+          topic: TOPICS.payment,
+          key: fulfilled,
+          value: JSON.stringify(refund),
+          headers: { [HEADERS.eventType]: refund.eventType, [HEADERS.eventId]: refund.eventId },
+        },
+      ]);
     } finally {
       await injector.disconnect();
     }
-    await eventually(async () => ((await getOrder(stack, fulfilled)).history.some((h) => h.eventType === 'PaymentRefunded') ? true : undefined));
+    await eventually(async () =>
+      (await getOrder(stack, fulfilled)).history.some((h) => h.eventType === 'PaymentRefunded')
+        ? true
+        : undefined,
+    );
     const all: StoredMessage[] = [];
     for (const topic of Object.values(TOPICS)) all.push(...(await readTopic(kafka, topic)));
     const types = new Set(all.map((m) => m.headers[HEADERS.eventType]));
@@ -75,7 +120,9 @@ describe('saga under failure (end to end)', () => {
 
     const publisher = new KafkaPublisher(kafka);
     try {
-      await publisher.publish(all.map((m) => ({ topic: m.topic, key: m.key ?? '', value: m.value ?? '', headers: m.headers })));
+      await publisher.publish(
+        all.map((m) => ({ topic: m.topic, key: m.key ?? '', value: m.value ?? '', headers: m.headers })),
+      );
     } finally {
       await publisher.disconnect();
     }
@@ -88,7 +135,14 @@ describe('saga under failure (end to end)', () => {
     const publisher = new KafkaPublisher(kafka);
     const poisonKey = randomUUID();
     try {
-      await publisher.publish([{ topic: TOPICS.order, key: poisonKey, value: '{"not": "an event"', headers: { 'event-type': 'OrderPlaced' } }]);
+      await publisher.publish([
+        {
+          topic: TOPICS.order,
+          key: poisonKey,
+          value: '{"not": "an event"',
+          headers: { 'event-type': 'OrderPlaced' },
+        },
+      ]);
     } finally {
       await publisher.disconnect();
     }
@@ -101,16 +155,28 @@ describe('saga under failure (end to end)', () => {
       return entries.length === 2 ? entries : undefined;
     });
     expect(poison.map((e) => e.consumer).sort()).toEqual(['inventory-service', 'payment-service']);
-    expect(poison.every((e) => e.reason === 'CONTRACT.MALFORMED' && e.originalTopic === TOPICS.order)).toBe(true);
+    expect(poison.every((e) => e.reason === 'CONTRACT.MALFORMED' && e.originalTopic === TOPICS.order)).toBe(
+      true,
+    );
 
     // An outage longer than the retries: inventory cannot write reservations, so OrderPlaced is dead-lettered.
-    await withClient(stack.databases.inventory.url, (c) => c.query('ALTER TABLE reservation_lines RENAME TO reservation_lines_offline'));
+    await withClient(stack.databases.inventory.url, (c) =>
+      c.query('ALTER TABLE reservation_lines RENAME TO reservation_lines_offline'),
+    );
     const stuck = await placeOrder(stack, [{ sku, quantity: 1 }]);
-    const dead = await eventually(async () => (await listDlq(kafka, `${TOPICS.order}.dlq`)).find((e) => e.key === stuck));
-    expect(dead).toMatchObject({ consumer: 'inventory-service', eventType: 'OrderPlaced', reason: 'HANDLER.FAILED' });
+    const dead = await eventually(async () =>
+      (await listDlq(kafka, `${TOPICS.order}.dlq`)).find((e) => e.key === stuck),
+    );
+    expect(dead).toMatchObject({
+      consumer: 'inventory-service',
+      eventType: 'OrderPlaced',
+      reason: 'HANDLER.FAILED',
+    });
     expect((await getOrder(stack, stuck)).status).toBe('PENDING');
 
-    await withClient(stack.databases.inventory.url, (c) => c.query('ALTER TABLE reservation_lines_offline RENAME TO reservation_lines'));
+    await withClient(stack.databases.inventory.url, (c) =>
+      c.query('ALTER TABLE reservation_lines_offline RENAME TO reservation_lines'),
+    );
     const replayed = await replayDlq(kafka, `${TOPICS.order}.dlq`, [dead.eventId!]);
     expect(replayed).toHaveLength(1);
     await orderReaches(stack, stuck, 'CONFIRMED');
@@ -119,7 +185,11 @@ describe('saga under failure (end to end)', () => {
     await settled(() => stockOf(stack, sku));
     expect(await stockOf(stack, sku)).toEqual({ available: 3, reserved: 2, committed: 0 });
     expect(
-      await countRows(stack.databases.inventory.url, 'SELECT count(*) AS n FROM reservations WHERE order_id = $1', [stuck]),
+      await countRows(
+        stack.databases.inventory.url,
+        'SELECT count(*) AS n FROM reservations WHERE order_id = $1',
+        [stuck],
+      ),
     ).toBe(1);
   });
 
@@ -139,13 +209,21 @@ describe('saga under failure (end to end)', () => {
     expect(crashes).toBe(1);
     // The restarted relay finds the row still unpublished and sends it again.
     const copies = await eventually(async () => {
-      const found = (await readTopic(kafka, TOPICS.order)).filter((m) => m.key === id && m.headers[HEADERS.eventType] === 'OrderPlaced');
+      const found = (await readTopic(kafka, TOPICS.order)).filter(
+        (m) => m.key === id && m.headers[HEADERS.eventType] === 'OrderPlaced',
+      );
       return found.length >= 2 ? found : undefined;
     });
     expect(copies).toHaveLength(2);
     expect(new Set(copies.map((m) => m.headers[HEADERS.eventId])).size).toBe(1);
     await settled(() => businessState(stack));
-    expect(await countRows(stack.databases.inventory.url, 'SELECT count(*) AS n FROM reservations WHERE order_id = $1', [id])).toBe(1);
+    expect(
+      await countRows(
+        stack.databases.inventory.url,
+        'SELECT count(*) AS n FROM reservations WHERE order_id = $1',
+        [id],
+      ),
+    ).toBe(1);
     expect(await stockOf(stack, sku)).toEqual({ available: 4, reserved: 1, committed: 0 });
     expect(await paymentsOf(stack, id)).toHaveLength(1);
   });
@@ -196,6 +274,10 @@ describe('reservation expiry racing the authorization (end to end)', () => {
         expect(payments.filter((p) => p === 'AUTHORIZED' || p === 'CAPTURED')).toEqual([]);
       }
     }
-    expect(await stockOf(stack, sku)).toEqual({ available: 100 - confirmed, reserved: confirmed, committed: 0 });
+    expect(await stockOf(stack, sku)).toEqual({
+      available: 100 - confirmed,
+      reserved: confirmed,
+      committed: 0,
+    });
   });
 });

@@ -23,12 +23,27 @@ export function newSku(prefix = 'SKU'): string {
   return `${prefix}-${randomBytes(4).toString('hex').toUpperCase()}`;
 }
 
-export async function createProduct(stack: SagaStack, sku: string, stock: number, unitPrice = 1299): Promise<void> {
-  const res = await stack.http('inventory', 'POST', '/products', { sku, name: sku, unitPrice, currency: 'EUR', initialStock: stock });
+export async function createProduct(
+  stack: SagaStack,
+  sku: string,
+  stock: number,
+  unitPrice = 1299,
+): Promise<void> {
+  const res = await stack.http('inventory', 'POST', '/products', {
+    sku,
+    name: sku,
+    unitPrice,
+    currency: 'EUR',
+    initialStock: stock,
+  });
   if (res.status !== 201) throw new Error(`product ${sku}: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
-export async function placeOrder(stack: SagaStack, items: { sku: string; quantity: number }[], customerId: string = randomUUID()): Promise<string> {
+export async function placeOrder(
+  stack: SagaStack,
+  items: { sku: string; quantity: number }[],
+  customerId: string = randomUUID(),
+): Promise<string> {
   const res = await stack.http<{ id: string }>('order', 'POST', '/orders', { customerId, items });
   if (res.status !== 201) throw new Error(`order: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;
@@ -38,7 +53,12 @@ export async function getOrder(stack: SagaStack, id: string): Promise<OrderView>
   return (await stack.http<OrderView>('order', 'GET', `/orders/${id}`)).body;
 }
 
-export function orderReaches(stack: SagaStack, id: string, status: OrderView['status'], timeoutMs = 20_000): Promise<OrderView> {
+export function orderReaches(
+  stack: SagaStack,
+  id: string,
+  status: OrderView['status'],
+  timeoutMs = 20_000,
+): Promise<OrderView> {
   return eventually(
     async () => {
       const order = await getOrder(stack, id);
@@ -53,8 +73,13 @@ export async function stockOf(stack: SagaStack, sku: string): Promise<StockView>
   return (await stack.http<{ stock: StockView }>('inventory', 'GET', `/products/${sku}`)).body.stock;
 }
 
-export async function paymentsOf(stack: SagaStack, orderId: string): Promise<{ status: string; amount: number }[]> {
-  return (await stack.http<{ status: string; amount: number }[]>('payment', 'GET', `/payments?orderId=${orderId}`)).body;
+export async function paymentsOf(
+  stack: SagaStack,
+  orderId: string,
+): Promise<{ status: string; amount: number }[]> {
+  return (
+    await stack.http<{ status: string; amount: number }[]>('payment', 'GET', `/payments?orderId=${orderId}`)
+  ).body;
 }
 
 /** Waits until `probe` stays equal for `quietMs` (the saga has settled). */

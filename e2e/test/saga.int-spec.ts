@@ -31,9 +31,17 @@ describe('order saga (end to end)', () => {
     const order = await orderReaches(stack, id, 'CONFIRMED');
     expect(order.total).toEqual({ amount: 2598, currency: 'EUR' });
     expect(await stockOf(stack, sku)).toEqual({ available: 8, reserved: 2, committed: 0 });
-    expect(await paymentsOf(stack, id)).toEqual([expect.objectContaining({ status: 'AUTHORIZED', amount: 2598 })]);
+    expect(await paymentsOf(stack, id)).toEqual([
+      expect.objectContaining({ status: 'AUTHORIZED', amount: 2598 }),
+    ]);
     expect(order.history.map((h) => h.eventType)).toEqual(
-      expect.arrayContaining(['OrderPlaced', 'StockReserved', 'PaymentAuthorized', 'ReservationConfirmed', 'OrderConfirmed']),
+      expect.arrayContaining([
+        'OrderPlaced',
+        'StockReserved',
+        'PaymentAuthorized',
+        'ReservationConfirmed',
+        'OrderConfirmed',
+      ]),
     );
   });
 
@@ -46,7 +54,9 @@ describe('order saga (end to end)', () => {
     expect(res.status).toBe(202);
     await orderReaches(stack, id, 'FULFILLED');
     expect(await stockOf(stack, sku)).toEqual({ available: 2, reserved: 0, committed: 3 });
-    expect(await paymentsOf(stack, id)).toEqual([expect.objectContaining({ status: 'CAPTURED', amount: 1500 })]);
+    expect(await paymentsOf(stack, id)).toEqual([
+      expect.objectContaining({ status: 'CAPTURED', amount: 1500 }),
+    ]);
     const again = await stack.http<{ error: { code: string } }>('order', 'POST', `/orders/${id}/cancel`);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('ORDER.NOT_CANCELLABLE');
@@ -103,7 +113,9 @@ describe('order saga (end to end)', () => {
     await createProduct(stack, sku, 3);
     await stack.stopService('payment');
     const id = await placeOrder(stack, [{ sku, quantity: 1 }]);
-    await eventually(async () => ((await getOrder(stack, id)).history.some((h) => h.eventType === 'StockReserved') ? true : undefined));
+    await eventually(async () =>
+      (await getOrder(stack, id)).history.some((h) => h.eventType === 'StockReserved') ? true : undefined,
+    );
     const res = await stack.http<{ status: string }>('order', 'POST', `/orders/${id}/cancel`);
     expect(res.status).toBe(200);
     await stack.startService('payment');
@@ -122,7 +134,9 @@ describe('order saga (end to end)', () => {
     await createProduct(stack, sku, 2);
     await stack.stopService('payment');
     const id = await placeOrder(stack, [{ sku, quantity: 1 }]);
-    await eventually(async () => ((await getOrder(stack, id)).history.some((h) => h.eventType === 'StockReserved') ? true : undefined));
+    await eventually(async () =>
+      (await getOrder(stack, id)).history.some((h) => h.eventType === 'StockReserved') ? true : undefined,
+    );
     expect((await getOrder(stack, id)).status).toBe('PENDING');
     await stack.startService('payment');
     await orderReaches(stack, id, 'CONFIRMED');
@@ -132,13 +146,21 @@ describe('order saga (end to end)', () => {
   it('sells the last 3 units to exactly 3 of 20 concurrent orders', async () => {
     const sku = newSku('LAST');
     await createProduct(stack, sku, 3);
-    const ids = await Promise.all(Array.from({ length: 20 }, () => placeOrder(stack, [{ sku, quantity: 1 }])));
-    const finals = await settled(async () => Promise.all(ids.map(async (id) => (await getOrder(stack, id)).status)), 2_000, 60_000);
+    const ids = await Promise.all(
+      Array.from({ length: 20 }, () => placeOrder(stack, [{ sku, quantity: 1 }])),
+    );
+    const finals = await settled(
+      async () => Promise.all(ids.map(async (id) => (await getOrder(stack, id)).status)),
+      2_000,
+      60_000,
+    );
     expect(finals.filter((s) => s === 'CONFIRMED')).toHaveLength(3);
     expect(finals.filter((s) => s === 'CANCELLED')).toHaveLength(17);
     expect(await stockOf(stack, sku)).toEqual({ available: 0, reserved: 3, committed: 0 });
     const cancelled = await Promise.all(ids.map((id) => getOrder(stack, id)));
-    expect(cancelled.filter((o) => o.status === 'CANCELLED').every((o) => o.cancellationReason === 'OUT_OF_STOCK')).toBe(true);
+    expect(
+      cancelled.filter((o) => o.status === 'CANCELLED').every((o) => o.cancellationReason === 'OUT_OF_STOCK'),
+    ).toBe(true);
   });
 
   it('answers 409 ORDER.NOT_CANCELLABLE for a cancelled order', async () => {

@@ -21,7 +21,11 @@ describe('inventory HTTP API (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('inventory');
-    const config = loadInventoryConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', MESSAGING_ENABLED: 'false' });
+    const config = loadInventoryConfig({
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'silent',
+      MESSAGING_ENABLED: 'false',
+    });
     app = await createHttpApp({ module: InventoryAppModule.register(config), title: 't', description: 't' });
   });
 
@@ -31,9 +35,17 @@ describe('inventory HTTP API (real PostgreSQL)', () => {
   });
 
   const sku = () => `SKU-${randomBytes(4).toString('hex').toUpperCase()}`;
-  const product = (s = sku()) => ({ sku: s, name: 'Red mug', unitPrice: 1299, currency: 'EUR', initialStock: 7 });
+  const product = (s = sku()) => ({
+    sku: s,
+    name: 'Red mug',
+    unitPrice: 1299,
+    currency: 'EUR',
+    initialStock: 7,
+  });
   const count = () =>
-    withClient(db.url, async (c) => Number((await c.query('SELECT count(*)::int AS n FROM products')).rows[0].n));
+    withClient(db.url, async (c) =>
+      Number((await c.query('SELECT count(*)::int AS n FROM products')).rows[0].n),
+    );
 
   it('creates a product with its stock and reads it back with stock buckets', async () => {
     const body = product();
@@ -47,7 +59,9 @@ describe('inventory HTTP API (real PostgreSQL)', () => {
     const fetched = await request<Product>(app, 'GET', `/products/${body.sku}`);
     expect(fetched.status).toBe(200);
     expect(fetched.body).toEqual(created.body);
-    const stock = await withClient(db.url, (c) => c.query('SELECT available, reserved, committed FROM stock_levels WHERE sku = $1', [body.sku]));
+    const stock = await withClient(db.url, (c) =>
+      c.query('SELECT available, reserved, committed FROM stock_levels WHERE sku = $1', [body.sku]),
+    );
     expect(stock.rows).toEqual([{ available: 7, reserved: 0, committed: 0 }]);
   });
 
@@ -67,7 +81,11 @@ describe('inventory HTTP API (real PostgreSQL)', () => {
     const seen: string[] = [];
     let cursor: string | null = `${prefix}-`;
     while (cursor && seen.length < 10) {
-      const page: { status: number; body: { items: Product[]; nextCursor: string | null } } = await request(app, 'GET', `/products?limit=2&cursor=${cursor}`);
+      const page: { status: number; body: { items: Product[]; nextCursor: string | null } } = await request(
+        app,
+        'GET',
+        `/products?limit=2&cursor=${cursor}`,
+      );
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.items.map((p) => p.sku).filter((s) => s.startsWith(prefix)));

@@ -25,25 +25,44 @@ describe('order HTTP API (real PostgreSQL)', () => {
   });
 
   const countOrders = () =>
-    withClient(db.url, async (c) => Number((await c.query('SELECT count(*)::int AS n FROM orders')).rows[0].n));
+    withClient(db.url, async (c) =>
+      Number((await c.query('SELECT count(*)::int AS n FROM orders')).rows[0].n),
+    );
 
-  const validOrder = () => ({ customerId: randomUUID(), items: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }] });
+  const validOrder = () => ({
+    customerId: randomUUID(),
+    items: [
+      { sku: 'SKU-1', quantity: 2 },
+      { sku: 'SKU-2', quantity: 1 },
+    ],
+  });
 
   it('places a PENDING order and reads it back', async () => {
     const body = validOrder();
-    const created = await request<{ id: string; status: string; lines: unknown[]; total: unknown }>(app, 'POST', '/orders', body);
+    const created = await request<{ id: string; status: string; lines: unknown[]; total: unknown }>(
+      app,
+      'POST',
+      '/orders',
+      body,
+    );
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'PENDING', customerId: body.customerId, total: null });
     expect(created.body.lines).toEqual(body.items.map((i) => ({ ...i, unitPrice: null })));
 
-    const fetched = await request<{ id: string; history: { eventType: string; statusAfter: string }[] }>(app, 'GET', `/orders/${created.body.id}`);
+    const fetched = await request<{ id: string; history: { eventType: string; statusAfter: string }[] }>(
+      app,
+      'GET',
+      `/orders/${created.body.id}`,
+    );
     expect(fetched.status).toBe(200);
     const { history, ...order } = fetched.body;
     expect(order).toEqual(created.body);
     expect(history).toEqual([expect.objectContaining({ eventType: 'OrderPlaced', statusAfter: 'PENDING' })]);
 
     const outbox = await withClient(db.url, (c) =>
-      c.query('SELECT event_type, aggregate_id, topic, payload FROM outbox WHERE aggregate_id = $1', [created.body.id]),
+      c.query('SELECT event_type, aggregate_id, topic, payload FROM outbox WHERE aggregate_id = $1', [
+        created.body.id,
+      ]),
     );
     expect(outbox.rows).toEqual([
       {
@@ -55,7 +74,9 @@ describe('order HTTP API (real PostgreSQL)', () => {
     ]);
 
     const lines = await withClient(db.url, (c) =>
-      c.query('SELECT sku, quantity, line_no FROM order_lines WHERE order_id = $1 ORDER BY line_no', [created.body.id]),
+      c.query('SELECT sku, quantity, line_no FROM order_lines WHERE order_id = $1 ORDER BY line_no', [
+        created.body.id,
+      ]),
     );
     expect(lines.rows).toEqual([
       { sku: 'SKU-1', quantity: 2, line_no: 1 },
@@ -71,31 +92,52 @@ describe('order HTTP API (real PostgreSQL)', () => {
     const again = await request<{ id: string }>(app, 'POST', '/orders', body, { 'idempotency-key': key });
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
-    const other = await request<ErrorBody>(app, 'POST', '/orders', { ...body, items: [{ sku: 'SKU-9', quantity: 1 }] }, { 'idempotency-key': key });
+    const other = await request<ErrorBody>(
+      app,
+      'POST',
+      '/orders',
+      { ...body, items: [{ sku: 'SKU-9', quantity: 1 }] },
+      { 'idempotency-key': key },
+    );
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('ORDER.IDEMPOTENCY_KEY_REUSED');
-    const rows = await withClient(db.url, (c) => c.query('SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1', [first.body.id]));
+    const rows = await withClient(db.url, (c) =>
+      c.query('SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1', [first.body.id]),
+    );
     expect(rows.rows[0].n).toBe(1);
   });
 
   it('keeps one order when the same Idempotency-Key races', async () => {
     const body = validOrder();
     const key = `race-${randomUUID()}`;
-    const results = await Promise.all(Array.from({ length: 8 }, () => request<{ id: string }>(app, 'POST', '/orders', body, { 'idempotency-key': key })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        request<{ id: string }>(app, 'POST', '/orders', body, { 'idempotency-key': key }),
+      ),
+    );
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
   });
 
   it('cancels a PENDING order once, then answers 409 ORDER.NOT_CANCELLABLE', async () => {
     const created = await request<{ id: string }>(app, 'POST', '/orders', validOrder());
-    const cancelled = await request<{ status: string; cancellationReason: string }>(app, 'POST', `/orders/${created.body.id}/cancel`);
+    const cancelled = await request<{ status: string; cancellationReason: string }>(
+      app,
+      'POST',
+      `/orders/${created.body.id}/cancel`,
+    );
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CUSTOMER_REQUEST' });
     const again = await request<ErrorBody>(app, 'POST', `/orders/${created.body.id}/cancel`);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('ORDER.NOT_CANCELLABLE');
-    const events = await withClient(db.url, (c) => c.query('SELECT event_type FROM outbox WHERE aggregate_id = $1 ORDER BY id', [created.body.id]));
-    expect(events.rows.map((r: { event_type: string }) => r.event_type)).toEqual(['OrderPlaced', 'OrderCancelled']);
+    const events = await withClient(db.url, (c) =>
+      c.query('SELECT event_type FROM outbox WHERE aggregate_id = $1 ORDER BY id', [created.body.id]),
+    );
+    expect(events.rows.map((r: { event_type: string }) => r.event_type)).toEqual([
+      'OrderPlaced',
+      'OrderCancelled',
+    ]);
   });
 
   it('refuses to fulfil an order that is not CONFIRMED', async () => {
@@ -105,18 +147,22 @@ describe('order HTTP API (real PostgreSQL)', () => {
     expect(res.body.error.code).toBe('ORDER.NOT_FULFILLABLE');
   });
 
-  it('lists a customer\'s orders newest first, page by page, filtered by status', async () => {
+  it("lists a customer's orders newest first, page by page, filtered by status", async () => {
     const customerId = randomUUID();
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      ids.push((await request<{ id: string }>(app, 'POST', '/orders', { ...validOrder(), customerId })).body.id);
+      ids.push(
+        (await request<{ id: string }>(app, 'POST', '/orders', { ...validOrder(), customerId })).body.id,
+      );
     }
     await request(app, 'POST', `/orders/${ids[0]}/cancel`);
     const seen: string[] = [];
     let cursor = '';
     for (let page = 0; page < 5; page++) {
       const res = await request<{ items: { id: string }[]; nextCursor: string | null }>(
-        app, 'GET', `/orders?customerId=${customerId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        app,
+        'GET',
+        `/orders?customerId=${customerId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
       );
       expect(res.status).toBe(200);
       seen.push(...res.body.items.map((o) => o.id));
@@ -124,7 +170,11 @@ describe('order HTTP API (real PostgreSQL)', () => {
       cursor = res.body.nextCursor;
     }
     expect(seen).toEqual([...ids].reverse());
-    const pending = await request<{ items: { id: string }[] }>(app, 'GET', `/orders?customerId=${customerId}&status=PENDING`);
+    const pending = await request<{ items: { id: string }[] }>(
+      app,
+      'GET',
+      `/orders?customerId=${customerId}&status=PENDING`,
+    );
     expect(pending.body.items.map((o) => o.id).sort()).toEqual([ids[1], ids[2]].sort());
     const bad = await request<ErrorBody>(app, 'GET', '/orders?status=LOST');
     expect(bad.status).toBe(400);
@@ -148,27 +198,62 @@ describe('order HTTP API (real PostgreSQL)', () => {
     ['customerId not a uuid', { customerId: 'bob', items: [{ sku: 'A', quantity: 1 }] }, 'customerId'],
     ['missing items', { customerId: randomUUID() }, 'items'],
     ['empty items', { customerId: randomUUID(), items: [] }, 'items'],
-    ['unknown top-level field', { customerId: randomUUID(), items: [{ sku: 'A', quantity: 1 }], price: 1 }, 'price'],
-    ['unknown item field', { customerId: randomUUID(), items: [{ sku: 'A', quantity: 1, unitPrice: 5 }] }, 'items[0].unitPrice'],
-    ['quantity as string', { customerId: randomUUID(), items: [{ sku: 'A', quantity: '2' }] }, 'items[0].quantity'],
+    [
+      'unknown top-level field',
+      { customerId: randomUUID(), items: [{ sku: 'A', quantity: 1 }], price: 1 },
+      'price',
+    ],
+    [
+      'unknown item field',
+      { customerId: randomUUID(), items: [{ sku: 'A', quantity: 1, unitPrice: 5 }] },
+      'items[0].unitPrice',
+    ],
+    [
+      'quantity as string',
+      { customerId: randomUUID(), items: [{ sku: 'A', quantity: '2' }] },
+      'items[0].quantity',
+    ],
     ['zero quantity', { customerId: randomUUID(), items: [{ sku: 'A', quantity: 0 }] }, 'items[0].quantity'],
-    ['negative quantity', { customerId: randomUUID(), items: [{ sku: 'A', quantity: -3 }] }, 'items[0].quantity'],
-    ['fractional quantity', { customerId: randomUUID(), items: [{ sku: 'A', quantity: 1.5 }] }, 'items[0].quantity'],
+    [
+      'negative quantity',
+      { customerId: randomUUID(), items: [{ sku: 'A', quantity: -3 }] },
+      'items[0].quantity',
+    ],
+    [
+      'fractional quantity',
+      { customerId: randomUUID(), items: [{ sku: 'A', quantity: 1.5 }] },
+      'items[0].quantity',
+    ],
     ['more than 100 lines', { customerId: randomUUID(), items: manyItems }, 'items'],
-    ['duplicate skus', { customerId: randomUUID(), items: [{ sku: 'A', quantity: 1 }, { sku: 'A', quantity: 2 }] }, 'items'],
+    [
+      'duplicate skus',
+      {
+        customerId: randomUUID(),
+        items: [
+          { sku: 'A', quantity: 1 },
+          { sku: 'A', quantity: 2 },
+        ],
+      },
+      'items',
+    ],
     ['sku of wrong type', { customerId: randomUUID(), items: [{ sku: 42, quantity: 1 }] }, 'items[0].sku'],
     ['items not an array', { customerId: randomUUID(), items: { sku: 'A', quantity: 1 } }, 'items'],
   ];
 
-  it.each(badBodies)('rejects %s with 400 VALIDATION.FAILED naming the field, writing nothing', async (_name, body, field) => {
-    const before = await countOrders();
-    const res = await request<ErrorBody>(app, 'POST', '/orders', body);
-    expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('VALIDATION.FAILED');
-    const fields = (res.body.error.details as { violations: { field: string }[] }).violations.map((v) => v.field);
-    expect(fields).toContain(field);
-    expect(await countOrders()).toBe(before);
-  });
+  it.each(badBodies)(
+    'rejects %s with 400 VALIDATION.FAILED naming the field, writing nothing',
+    async (_name, body, field) => {
+      const before = await countOrders();
+      const res = await request<ErrorBody>(app, 'POST', '/orders', body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION.FAILED');
+      const fields = (res.body.error.details as { violations: { field: string }[] }).violations.map(
+        (v) => v.field,
+      );
+      expect(fields).toContain(field);
+      expect(await countOrders()).toBe(before);
+    },
+  );
 
   it('rejects malformed JSON with 400 REQUEST.MALFORMED_JSON', async () => {
     const res = await request<ErrorBody>(app, 'POST', '/orders', '{"customerId": ');
@@ -177,7 +262,11 @@ describe('order HTTP API (real PostgreSQL)', () => {
   });
 
   it('rejects a body over 1 MB with 413 REQUEST.TOO_LARGE', async () => {
-    const big = JSON.stringify({ customerId: randomUUID(), items: [{ sku: 'A', quantity: 1 }], pad: 'x'.repeat(1024 * 1024) });
+    const big = JSON.stringify({
+      customerId: randomUUID(),
+      items: [{ sku: 'A', quantity: 1 }],
+      pad: 'x'.repeat(1024 * 1024),
+    });
     const before = await countOrders();
     const res = await request<ErrorBody>(app, 'POST', '/orders', big);
     expect(res.status).toBe(413);
@@ -199,7 +288,11 @@ describe('order HTTP API (real PostgreSQL)', () => {
 
   it('reports live and ready health, and serves the OpenAPI document', async () => {
     expect((await request(app, 'GET', '/health/live')).status).toBe(200);
-    const ready = await request<{ status: string; info: Record<string, unknown> }>(app, 'GET', '/health/ready');
+    const ready = await request<{ status: string; info: Record<string, unknown> }>(
+      app,
+      'GET',
+      '/health/ready',
+    );
     expect(ready.status).toBe(200);
     expect(ready.body.info).toHaveProperty('database');
     const docs = await request<{ paths: Record<string, unknown> }>(app, 'GET', '/docs/json');

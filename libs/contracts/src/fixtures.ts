@@ -43,7 +43,10 @@ export const FIXTURE_PAYLOADS: { [T in EventType]: PayloadOf<T> } = {
 
 let counter = 0;
 /** A fixture envelope with a fresh event id (so one fixture can be delivered as distinct events). */
-export function fixtureEnvelope<T extends EventType>(type: T, overrides: Partial<EnvelopeOf<T>> = {}): EnvelopeOf<T> {
+export function fixtureEnvelope<T extends EventType>(
+  type: T,
+  overrides: Partial<EnvelopeOf<T>> = {},
+): EnvelopeOf<T> {
   const contract = EVENTS[type];
   const producer = (Object.keys(TOPICS) as ServiceName[]).find((s) => TOPICS[s] === contract.topic)!;
   counter++;

@@ -12,7 +12,10 @@ describe('event contracts', () => {
 
   it.each(types)('%s fixture validates against its schema', (type) => {
     const result = parseEnvelope(JSON.stringify(fixtureEnvelope(type)));
-    expect(result).toEqual({ ok: true, envelope: expect.objectContaining({ eventType: type, payload: FIXTURE_PAYLOADS[type] }) });
+    expect(result).toEqual({
+      ok: true,
+      envelope: expect.objectContaining({ eventType: type, payload: FIXTURE_PAYLOADS[type] }),
+    });
   });
 
   it('maps topics to producers', () => {
@@ -22,7 +25,10 @@ describe('event contracts', () => {
   });
 
   it('refuses bytes that are not JSON', () => {
-    expect(parseEnvelope(Buffer.from('{oops'))).toEqual({ ok: false, violation: expect.objectContaining({ code: 'CONTRACT.MALFORMED' }) });
+    expect(parseEnvelope(Buffer.from('{oops'))).toEqual({
+      ok: false,
+      violation: expect.objectContaining({ code: 'CONTRACT.MALFORMED' }),
+    });
   });
 
   it('refuses an envelope without an event id', () => {
@@ -56,7 +62,13 @@ describe('event contracts', () => {
 
   it('refuses money as a float', () => {
     const env = fixtureEnvelope('PaymentAuthorized');
-    const result = parseEnvelope({ ...env, payload: { ...env.payload, amount: { amount: 25.98, currency: 'EUR' } } });
-    expect(result).toMatchObject({ ok: false, violation: { code: 'CONTRACT.INVALID_PAYLOAD', message: expect.stringContaining('amount') } });
+    const result = parseEnvelope({
+      ...env,
+      payload: { ...env.payload, amount: { amount: 25.98, currency: 'EUR' } },
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      violation: { code: 'CONTRACT.INVALID_PAYLOAD', message: expect.stringContaining('amount') },
+    });
   });
 });

@@ -66,11 +66,17 @@ export function parseEnvelope(raw: Buffer | string | unknown): ParseResult {
   }
   const meta = envelopeMeta.safeParse(value);
   if (!meta.success) {
-    return { ok: false, violation: { code: 'CONTRACT.MALFORMED', message: `envelope: ${summarize(meta.error)}` } };
+    return {
+      ok: false,
+      violation: { code: 'CONTRACT.MALFORMED', message: `envelope: ${summarize(meta.error)}` },
+    };
   }
   const contract = CONTRACTS[meta.data.eventType];
   if (!contract) {
-    return { ok: false, violation: { code: 'CONTRACT.UNKNOWN_EVENT', message: `unknown event type ${meta.data.eventType}` } };
+    return {
+      ok: false,
+      violation: { code: 'CONTRACT.UNKNOWN_EVENT', message: `unknown event type ${meta.data.eventType}` },
+    };
   }
   if (meta.data.schemaVersion !== contract.schemaVersion) {
     return {
@@ -83,7 +89,13 @@ export function parseEnvelope(raw: Buffer | string | unknown): ParseResult {
   }
   const payload = contract.payload.safeParse((value as { payload?: unknown }).payload);
   if (!payload.success) {
-    return { ok: false, violation: { code: 'CONTRACT.INVALID_PAYLOAD', message: `${contract.type}: ${summarize(payload.error)}` } };
+    return {
+      ok: false,
+      violation: {
+        code: 'CONTRACT.INVALID_PAYLOAD',
+        message: `${contract.type}: ${summarize(payload.error)}`,
+      },
+    };
   }
   return { ok: true, envelope: { ...meta.data, producer: meta.data.producer, payload: payload.data } };
 }

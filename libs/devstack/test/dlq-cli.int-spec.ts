@@ -10,7 +10,9 @@ describe('dlq CLI', () => {
   let broker: RunningBroker;
 
   beforeAll(async () => {
-    expect(spawnSync(process.execPath, [path.join(root, 'tools/build.mjs'), '--quiet'], { cwd: root }).status).toBe(0);
+    expect(
+      spawnSync(process.execPath, [path.join(root, 'tools/build.mjs'), '--quiet'], { cwd: root }).status,
+    ).toBe(0);
     broker = await startBroker({ port: 0 });
   });
 
@@ -62,7 +64,9 @@ describe('dlq CLI', () => {
     expect(list.stderr).toBe('');
     expect(list.status).toBe(0);
     expect(list.stdout).toContain('demo.events.dlq: 1 message(s)');
-    expect(list.stdout).toMatch(/OrderPlaced\s+0b8f5c8e-4f5e-4a39-9b8e-2a7f3f5d9c11\s+inventory-service\s+HANDLER\.FAILED/);
+    expect(list.stdout).toMatch(
+      /OrderPlaced\s+0b8f5c8e-4f5e-4a39-9b8e-2a7f3f5d9c11\s+inventory-service\s+HANDLER\.FAILED/,
+    );
 
     const replay = await cli('replay', 'demo.events', '--id', eventId);
     expect(replay.status).toBe(0);

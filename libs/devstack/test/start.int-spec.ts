@@ -12,7 +12,9 @@ describe('npm start (embedded stack)', () => {
   let ports: { order: number; inventory: number; payment: number };
 
   beforeAll(async () => {
-    expect(spawnSync(process.execPath, [path.join(root, 'tools/build.mjs'), '--quiet'], { cwd: root }).status).toBe(0);
+    expect(
+      spawnSync(process.execPath, [path.join(root, 'tools/build.mjs'), '--quiet'], { cwd: root }).status,
+    ).toBe(0);
     ports = { order: await freePort(), inventory: await freePort(), payment: await freePort() };
     env = {
       ...process.env,
@@ -29,7 +31,10 @@ describe('npm start (embedded stack)', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   function start(): Promise<{ child: ChildProcess; output: () => string; upSeconds: number }> {
-    const child = spawn(process.execPath, [path.join(root, 'dist/libs/devstack/src/cli/start.js')], { cwd: root, env });
+    const child = spawn(process.execPath, [path.join(root, 'dist/libs/devstack/src/cli/start.js')], {
+      cwd: root,
+      env,
+    });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

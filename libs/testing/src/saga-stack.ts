@@ -19,7 +19,13 @@ export interface SagaStack {
   broker: RunningBroker;
   databases: Record<ServiceName, TestDatabase>;
   apps: Partial<Record<ServiceName, NestFastifyApplication>>;
-  http<T = unknown>(service: ServiceName, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse<T>>;
+  http<T = unknown>(
+    service: ServiceName,
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<TestResponse<T>>;
   /** Stops one service as a crash would look from outside (its consumers leave the group), then starts it again. */
   stopService(name: ServiceName): Promise<void>;
   startService(name: ServiceName): Promise<void>;
@@ -49,7 +55,11 @@ export async function startSagaStack(opts: SagaStackOptions): Promise<SagaStack>
   });
 
   const startService = async (name: ServiceName) => {
-    apps[name] = await createHttpApp({ module: opts.services[name](envFor(name)), title: name, description: name });
+    apps[name] = await createHttpApp({
+      module: opts.services[name](envFor(name)),
+      title: name,
+      description: name,
+    });
   };
   const stopService = async (name: ServiceName) => {
     await apps[name]?.close();
@@ -78,7 +88,11 @@ export async function startSagaStack(opts: SagaStackOptions): Promise<SagaStack>
 }
 
 /** Polls until `probe` returns a value that is not undefined, or fails after `timeoutMs` with the last value seen. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

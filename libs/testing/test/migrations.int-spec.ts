@@ -11,7 +11,9 @@ async function freshDb(): Promise<{ url: string; drop: () => Promise<void> }> {
   return {
     url: testClusterUrl(name),
     drop: async () => {
-      await withClient(testClusterUrl('postgres'), (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await withClient(testClusterUrl('postgres'), (c) =>
+        c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+      );
     },
   };
 }
@@ -34,12 +36,16 @@ describe('applyMigrations (real PostgreSQL)', () => {
       const second = await applyMigrations(db.url, migrationsDir(service));
       expect(second).toEqual({ applied: [], alreadyApplied: first.applied });
       const tables = await withClient(db.url, (c) =>
-        c.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`),
+        c.query<{ table_name: string }>(
+          `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
+        ),
       );
       const names = tables.rows.map((r) => r.table_name);
       expect(names).toEqual(expect.arrayContaining(['outbox', 'processed_messages', '_prisma_migrations']));
       const recorded = await withClient(db.url, (c) =>
-        c.query('SELECT migration_name, finished_at IS NOT NULL AS done, length(checksum) AS len FROM "_prisma_migrations"'),
+        c.query(
+          'SELECT migration_name, finished_at IS NOT NULL AS done, length(checksum) AS len FROM "_prisma_migrations"',
+        ),
       );
       expect(recorded.rows).toEqual(first.applied.map((m) => ({ migration_name: m, done: true, len: 64 })));
     } finally {
@@ -56,10 +62,14 @@ describe('applyMigrations (real PostgreSQL)', () => {
     try {
       await expect(applyMigrations(db.url, dir)).rejects.toThrow(MigrationError);
       const state = await withClient(db.url, async (c) => ({
-        tables: (await c.query(`SELECT table_name FROM information_schema.tables WHERE table_schema='public' ORDER BY 1`)).rows.map(
-          (r: { table_name: string }) => r.table_name,
+        tables: (
+          await c.query(
+            `SELECT table_name FROM information_schema.tables WHERE table_schema='public' ORDER BY 1`,
+          )
+        ).rows.map((r: { table_name: string }) => r.table_name),
+        recorded: (await c.query('SELECT migration_name FROM "_prisma_migrations"')).rows.map(
+          (r: { migration_name: string }) => r.migration_name,
         ),
-        recorded: (await c.query('SELECT migration_name FROM "_prisma_migrations"')).rows.map((r: { migration_name: string }) => r.migration_name),
       }));
       expect(state.tables).toEqual(['_prisma_migrations', 'a']);
       expect(state.recorded).toEqual(['001_ok']);

@@ -1,7 +1,14 @@
 import { newProduct } from './product';
 import { InvalidProductError } from './product.errors';
 
-const valid = { sku: 'MUG-1', name: 'Mug', unitPriceAmount: 1299, currency: 'EUR', initialStock: 5, now: new Date(0) };
+const valid = {
+  sku: 'MUG-1',
+  name: 'Mug',
+  unitPriceAmount: 1299,
+  currency: 'EUR',
+  initialStock: 5,
+  now: new Date(0),
+};
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

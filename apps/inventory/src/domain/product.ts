@@ -28,14 +28,22 @@ export function newProduct(input: {
   now: Date;
 }): ProductSnapshot {
   if (!SKU_PATTERN.test(input.sku)) {
-    throw new InvalidProductError('PRODUCT.INVALID_SKU', 'sku must be 1-64 letters, digits, dot, underscore or dash', {
-      sku: input.sku,
-    });
+    throw new InvalidProductError(
+      'PRODUCT.INVALID_SKU',
+      'sku must be 1-64 letters, digits, dot, underscore or dash',
+      {
+        sku: input.sku,
+      },
+    );
   }
   if (!Number.isInteger(input.initialStock) || input.initialStock < 0 || input.initialStock > MAX_STOCK) {
-    throw new InvalidProductError('PRODUCT.INVALID_STOCK', `initialStock must be an integer in 0..${MAX_STOCK}`, {
-      initialStock: input.initialStock,
-    });
+    throw new InvalidProductError(
+      'PRODUCT.INVALID_STOCK',
+      `initialStock must be an integer in 0..${MAX_STOCK}`,
+      {
+        initialStock: input.initialStock,
+      },
+    );
   }
   return {
     sku: input.sku,

@@ -1,7 +1,11 @@
 import { MAX_ORDER_LINES, Order } from './order.aggregate';
 import { InvalidOrderError, OrderNotCancellableError, OrderNotFulfillableError } from './order.errors';
 
-const base = { id: '0b8f5c8e-4f5e-4a39-9b8e-2a7f3f5d9c11', customerId: '5b7c1e0e-6a49-4d4a-8f5c-1f4b8f5a2d33', now: new Date(0) };
+const base = {
+  id: '0b8f5c8e-4f5e-4a39-9b8e-2a7f3f5d9c11',
+  customerId: '5b7c1e0e-6a49-4d4a-8f5c-1f4b8f5a2d33',
+  now: new Date(0),
+};
 const t = new Date(1000);
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 const paymentId = '7c6d5e4f-3a2b-4c1d-8e0f-9a8b7c6d5e01';
@@ -31,10 +35,26 @@ function confirmed(): Order {
 
 describe('Order.place', () => {
   it('creates a PENDING order without prices and raises OrderPlaced', () => {
-    const order = Order.place({ ...base, lines: [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }] });
+    const order = Order.place({
+      ...base,
+      lines: [
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 1 },
+      ],
+    });
     expect(order.snapshot()).toMatchObject({ status: 'PENDING', totalAmount: null, version: 0 });
     expect(order.pullEvents()).toEqual([
-      { type: 'OrderPlaced', payload: { orderId: base.id, customerId: base.customerId, lines: [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }] } },
+      {
+        type: 'OrderPlaced',
+        payload: {
+          orderId: base.id,
+          customerId: base.customerId,
+          lines: [
+            { sku: 'A', quantity: 2 },
+            { sku: 'B', quantity: 1 },
+          ],
+        },
+      },
     ]);
     expect(order.pullEvents()).toEqual([]);
   });
@@ -50,7 +70,10 @@ describe('Order.place', () => {
   });
 
   it('rejects the same SKU twice', () => {
-    const lines = [{ sku: 'A', quantity: 1 }, { sku: 'A', quantity: 3 }];
+    const lines = [
+      { sku: 'A', quantity: 1 },
+      { sku: 'A', quantity: 3 },
+    ];
     expect(codeOf(() => Order.place({ ...base, lines }))).toBe('ORDER.DUPLICATE_SKU');
   });
 
@@ -71,7 +94,12 @@ describe('Order saga transitions', () => {
   it('prices the lines once, while PENDING', () => {
     const order = placed();
     expect(order.recordReservation('r-1', [{ sku: 'A', unitPrice: eur(500) }], eur(1000), t)).toBe(true);
-    expect(order.snapshot()).toMatchObject({ totalAmount: 1000, currency: 'EUR', reservationId: 'r-1', lines: [{ sku: 'A', unitPrice: eur(500) }] });
+    expect(order.snapshot()).toMatchObject({
+      totalAmount: 1000,
+      currency: 'EUR',
+      reservationId: 'r-1',
+      lines: [{ sku: 'A', unitPrice: eur(500) }],
+    });
     expect(order.recordReservation('r-2', [{ sku: 'A', unitPrice: eur(1) }], eur(2), t)).toBe(false);
   });
 
@@ -79,7 +107,9 @@ describe('Order saga transitions', () => {
     const order = placed();
     order.recordReservation('r-1', [{ sku: 'A', unitPrice: eur(500) }], eur(1000), t);
     expect(order.confirm(paymentId, t)).toBe(true);
-    expect(order.pullEvents()).toEqual([{ type: 'OrderConfirmed', payload: { orderId: base.id, paymentId, total: eur(1000) } }]);
+    expect(order.pullEvents()).toEqual([
+      { type: 'OrderConfirmed', payload: { orderId: base.id, paymentId, total: eur(1000) } },
+    ]);
     expect(order.confirm(paymentId, t)).toBe(false);
     expect(order.pullEvents()).toEqual([]);
   });
@@ -87,7 +117,12 @@ describe('Order saga transitions', () => {
   it('cancels a PENDING order on a saga failure, and only a PENDING one', () => {
     const order = placed();
     expect(order.failSaga('OUT_OF_STOCK', t)).toBe(true);
-    expect(order.pullEvents()).toEqual([{ type: 'OrderCancelled', payload: { orderId: base.id, reason: 'OUT_OF_STOCK', previousStatus: 'PENDING' } }]);
+    expect(order.pullEvents()).toEqual([
+      {
+        type: 'OrderCancelled',
+        payload: { orderId: base.id, reason: 'OUT_OF_STOCK', previousStatus: 'PENDING' },
+      },
+    ]);
     expect(order.failSaga('EXPIRED', t)).toBe(false);
     expect(confirmed().failSaga('EXPIRED', t)).toBe(false);
   });
@@ -105,7 +140,12 @@ describe('Order saga transitions', () => {
     expect(p.snapshot()).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CUSTOMER_REQUEST' });
     const c = confirmed();
     c.cancelByCustomer(t);
-    expect(c.pullEvents()).toEqual([{ type: 'OrderCancelled', payload: { orderId: base.id, reason: 'CUSTOMER_REQUEST', previousStatus: 'CONFIRMED' } }]);
+    expect(c.pullEvents()).toEqual([
+      {
+        type: 'OrderCancelled',
+        payload: { orderId: base.id, reason: 'CUSTOMER_REQUEST', previousStatus: 'CONFIRMED' },
+      },
+    ]);
     expect(codeOf(() => c.cancelByCustomer(t))).toBe('ORDER.NOT_CANCELLABLE');
     const f = confirmed();
     f.requestFulfillment(t);
@@ -116,7 +156,9 @@ describe('Order saga transitions', () => {
     expect(() => placed().requestFulfillment(t)).toThrow(OrderNotFulfillableError);
     for (const order of [confirmed(), confirmed()]) {
       order.requestFulfillment(t);
-      expect(order.pullEvents()).toEqual([{ type: 'OrderFulfillmentRequested', payload: { orderId: base.id } }]);
+      expect(order.pullEvents()).toEqual([
+        { type: 'OrderFulfillmentRequested', payload: { orderId: base.id } },
+      ]);
       expect(codeOf(() => order.requestFulfillment(t))).toBe('ORDER.NOT_FULFILLABLE');
     }
     const a = confirmed();

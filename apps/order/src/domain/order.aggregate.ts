@@ -49,21 +49,36 @@ export class Order {
 
   private constructor(private state: OrderSnapshot) {}
 
-  static place(input: { id: string; customerId: string; lines: OrderLine[]; now: Date; correlationId?: string }): Order {
+  static place(input: {
+    id: string;
+    customerId: string;
+    lines: OrderLine[];
+    now: Date;
+    correlationId?: string;
+  }): Order {
     const { lines } = input;
     if (lines.length === 0) throw new InvalidOrderError('ORDER.NO_LINES', 'An order needs at least one line');
     if (lines.length > MAX_ORDER_LINES) {
-      throw new InvalidOrderError('ORDER.TOO_MANY_LINES', `An order has at most ${MAX_ORDER_LINES} lines`, { lines: lines.length });
+      throw new InvalidOrderError('ORDER.TOO_MANY_LINES', `An order has at most ${MAX_ORDER_LINES} lines`, {
+        lines: lines.length,
+      });
     }
     const seen = new Set<string>();
     for (const line of lines) {
       if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_LINE_QUANTITY) {
-        throw new InvalidOrderError('ORDER.INVALID_QUANTITY', `Quantity for ${line.sku} must be 1..${MAX_LINE_QUANTITY}`, {
-          sku: line.sku,
-          quantity: line.quantity,
-        });
+        throw new InvalidOrderError(
+          'ORDER.INVALID_QUANTITY',
+          `Quantity for ${line.sku} must be 1..${MAX_LINE_QUANTITY}`,
+          {
+            sku: line.sku,
+            quantity: line.quantity,
+          },
+        );
       }
-      if (seen.has(line.sku)) throw new InvalidOrderError('ORDER.DUPLICATE_SKU', `SKU ${line.sku} appears more than once`, { sku: line.sku });
+      if (seen.has(line.sku))
+        throw new InvalidOrderError('ORDER.DUPLICATE_SKU', `SKU ${line.sku} appears more than once`, {
+          sku: line.sku,
+        });
       seen.add(line.sku);
     }
     const order = new Order({
@@ -86,7 +101,11 @@ export class Order {
     });
     order.emit({
       type: 'OrderPlaced',
-      payload: { orderId: input.id, customerId: input.customerId, lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })) },
+      payload: {
+        orderId: input.id,
+        customerId: input.customerId,
+        lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      },
     });
     return order;
   }
@@ -104,7 +123,12 @@ export class Order {
   }
 
   /** Inventory priced and reserved the lines. Only meaningful while PENDING. */
-  recordReservation(reservationId: string, lines: { sku: string; unitPrice: Money }[], total: Money, now: Date): boolean {
+  recordReservation(
+    reservationId: string,
+    lines: { sku: string; unitPrice: Money }[],
+    total: Money,
+    now: Date,
+  ): boolean {
     if (this.state.status !== 'PENDING' || this.state.reservationId) return false;
     const prices = new Map(lines.map((l) => [l.sku, l.unitPrice]));
     this.state.lines = this.state.lines.map((l) => ({ ...l, unitPrice: prices.get(l.sku) ?? null }));
@@ -152,16 +176,25 @@ export class Order {
     if (status !== 'PENDING' && status !== 'CONFIRMED') {
       throw new OrderNotCancellableError(this.state.id, status, `it is ${status}`);
     }
-    if (fulfillmentRequestedAt) throw new OrderNotCancellableError(this.state.id, status, 'fulfilment was already requested');
+    if (fulfillmentRequestedAt)
+      throw new OrderNotCancellableError(this.state.id, status, 'fulfilment was already requested');
     this.cancelNow('CUSTOMER_REQUEST', now);
   }
 
   requestFulfillment(now: Date): void {
     if (this.state.status !== 'CONFIRMED') {
-      throw new OrderNotFulfillableError(this.state.id, this.state.status, `it is ${this.state.status}, not CONFIRMED`);
+      throw new OrderNotFulfillableError(
+        this.state.id,
+        this.state.status,
+        `it is ${this.state.status}, not CONFIRMED`,
+      );
     }
     if (this.state.fulfillmentRequestedAt) {
-      throw new OrderNotFulfillableError(this.state.id, this.state.status, 'fulfilment was already requested');
+      throw new OrderNotFulfillableError(
+        this.state.id,
+        this.state.status,
+        'fulfilment was already requested',
+      );
     }
     this.state.fulfillmentRequestedAt = now;
     this.touch(now);

@@ -12,7 +12,8 @@ export class OrderNotFoundError extends AppError {
 export class InvalidOrderError extends AppError {
   readonly kind = 'validation' as const;
   constructor(
-    readonly code: 'ORDER.NO_LINES' | 'ORDER.TOO_MANY_LINES' | 'ORDER.DUPLICATE_SKU' | 'ORDER.INVALID_QUANTITY',
+    readonly code:
+      'ORDER.NO_LINES' | 'ORDER.TOO_MANY_LINES' | 'ORDER.DUPLICATE_SKU' | 'ORDER.INVALID_QUANTITY',
     message: string,
     details?: unknown,
   ) {
@@ -40,6 +41,9 @@ export class IdempotencyKeyReusedError extends AppError {
   readonly code = 'ORDER.IDEMPOTENCY_KEY_REUSED';
   readonly kind = 'conflict' as const;
   constructor(key: string, orderId: string) {
-    super('This Idempotency-Key was already used with a different request body', { idempotencyKey: key, orderId });
+    super('This Idempotency-Key was already used with a different request body', {
+      idempotencyKey: key,
+      orderId,
+    });
   }
 }

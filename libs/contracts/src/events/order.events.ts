@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { money, sku, uuid } from '../envelope';
 
-export const CANCELLATION_REASONS = ['OUT_OF_STOCK', 'UNKNOWN_SKU', 'PAYMENT_DECLINED', 'CUSTOMER_REQUEST', 'EXPIRED'] as const;
+export const CANCELLATION_REASONS = [
+  'OUT_OF_STOCK',
+  'UNKNOWN_SKU',
+  'PAYMENT_DECLINED',
+  'CUSTOMER_REQUEST',
+  'EXPIRED',
+] as const;
 export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
 
 export const orderLine = z.object({ sku, quantity: z.number().int().min(1).max(10_000) });

@@ -8,7 +8,12 @@ export const PaymentAuthorized = {
   payload: z.object({ orderId: uuid, paymentId: uuid, amount: money }),
 } as const;
 
-export const DECLINE_REASONS = ['INSUFFICIENT_FUNDS', 'CARD_BLOCKED', 'FRAUD_SUSPECTED', 'RESERVATION_GONE'] as const;
+export const DECLINE_REASONS = [
+  'INSUFFICIENT_FUNDS',
+  'CARD_BLOCKED',
+  'FRAUD_SUSPECTED',
+  'RESERVATION_GONE',
+] as const;
 
 export const PaymentDeclined = {
   type: 'PaymentDeclined',

@@ -52,7 +52,13 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const root = workspaceRoot();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ordermesh-bench-'));
-  const ports = { order: await freePort(), inventory: await freePort(), payment: await freePort(), pg: await freePort(), kafka: await freePort() };
+  const ports = {
+    order: await freePort(),
+    inventory: await freePort(),
+    payment: await freePort(),
+    pg: await freePort(),
+    kafka: await freePort(),
+  };
   const stack = spawn(process.execPath, [path.join(root, 'dist/libs/devstack/src/cli/start.js')], {
     cwd: root,
     env: {
@@ -81,7 +87,9 @@ async function main(): Promise<void> {
       });
       if (res.status !== 201) throw new Error(`seeding ${sku}: ${res.status}`);
     }
-    console.log(`stack up; ${skus.length} products seeded; ${args.connections} connections for ${args.durationSec}s`);
+    console.log(
+      `stack up; ${skus.length} products seeded; ${args.connections} connections for ${args.durationSec}s`,
+    );
 
     let n = 0;
     const started = Date.now();
@@ -96,7 +104,10 @@ async function main(): Promise<void> {
           headers: { 'content-type': 'application/json' },
           setupRequest: (req) => {
             n++;
-            const items = [{ sku: skus[n % skus.length]!, quantity: 1 }, { sku: skus[(n * 7 + 1) % skus.length]!, quantity: 2 }];
+            const items = [
+              { sku: skus[n % skus.length]!, quantity: 1 },
+              { sku: skus[(n * 7 + 1) % skus.length]!, quantity: 2 },
+            ];
             if (items[0]!.sku === items[1]!.sku) items.pop();
             return { ...req, body: JSON.stringify({ customerId: randomUUID(), items }) };
           },
@@ -104,7 +115,9 @@ async function main(): Promise<void> {
       ],
     });
     const loadEnded = Date.now();
-    console.log(`intake: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`);
+    console.log(
+      `intake: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+    );
 
     // Let the saga drain, then read the outcome from the order database.
     const order = new Client({ connectionString: pgUrl('order') });
@@ -112,7 +125,9 @@ async function main(): Promise<void> {
     let pending = Infinity;
     const drainDeadline = Date.now() + 120_000;
     while (Date.now() < drainDeadline) {
-      pending = Number((await order.query(`SELECT count(*) AS n FROM orders WHERE status = 'PENDING'`)).rows[0].n);
+      pending = Number(
+        (await order.query(`SELECT count(*) AS n FROM orders WHERE status = 'PENDING'`)).rows[0].n,
+      );
       if (pending === 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -151,8 +166,12 @@ async function main(): Promise<void> {
       outboxLagP50Ms: Math.round(percentile(lags, 50)),
       outboxLagP99Ms: Math.round(percentile(lags, 99)),
     };
-    console.log(`confirmed: ${figures.confirmed} (${figures.confirmedPerSec}/s), placement→CONFIRMED p50 ${figures.e2eP50Ms} ms, p99 ${figures.e2eP99Ms} ms`);
-    console.log(`outbox commit→publish lag: p50 ${figures.outboxLagP50Ms} ms, p99 ${figures.outboxLagP99Ms} ms`);
+    console.log(
+      `confirmed: ${figures.confirmed} (${figures.confirmedPerSec}/s), placement→CONFIRMED p50 ${figures.e2eP50Ms} ms, p99 ${figures.e2eP99Ms} ms`,
+    );
+    console.log(
+      `outbox commit→publish lag: p50 ${figures.outboxLagP50Ms} ms, p99 ${figures.outboxLagP99Ms} ms`,
+    );
     console.log(JSON.stringify(figures));
   } finally {
     stack.kill('SIGINT');

@@ -27,7 +27,13 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'list') {
     const entries = await listDlq(kafka, dlqTopic);
     if (json) {
-      console.log(JSON.stringify(entries.map(({ message, ...e }) => ({ ...e, value: message.value })), null, 2));
+      console.log(
+        JSON.stringify(
+          entries.map(({ message, ...e }) => ({ ...e, value: message.value })),
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     if (!entries.length) {
@@ -35,10 +41,20 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     console.log(`${dlqTopic}: ${entries.length} message(s)\n`);
-    console.log(['PART:OFFSET', 'EVENT TYPE', 'EVENT ID', 'CONSUMER', 'REASON', 'FAILED AT', 'ERROR'].join('\t'));
+    console.log(
+      ['PART:OFFSET', 'EVENT TYPE', 'EVENT ID', 'CONSUMER', 'REASON', 'FAILED AT', 'ERROR'].join('\t'),
+    );
     for (const e of entries) {
       console.log(
-        [`${e.partition}:${e.offset}`, e.eventType ?? '-', e.eventId ?? '-', e.consumer, e.reason, e.failedAt, e.error.slice(0, 120)].join('\t'),
+        [
+          `${e.partition}:${e.offset}`,
+          e.eventType ?? '-',
+          e.eventId ?? '-',
+          e.consumer,
+          e.reason,
+          e.failedAt,
+          e.error.slice(0, 120),
+        ].join('\t'),
       );
     }
     return 0;
@@ -47,7 +63,9 @@ async function main(argv: string[]): Promise<number> {
   console.log(`replayed ${replayed.length} message(s) from ${dlqTopic} to ${dlqTopic.replace(/\.dlq$/, '')}`);
   for (const e of replayed) console.log(`  ${e.eventType ?? '-'} ${e.eventId ?? '-'} (was ${e.reason})`);
   if (ids.length && replayed.length < ids.length) {
-    console.error(`not found in ${dlqTopic}: ${ids.filter((id) => !replayed.some((e) => e.eventId === id)).join(', ')}`);
+    console.error(
+      `not found in ${dlqTopic}: ${ids.filter((id) => !replayed.some((e) => e.eventId === id)).join(', ')}`,
+    );
     return 1;
   }
   return 0;

@@ -7,6 +7,8 @@ class KafkaCliEnv {
 }
 
 /** The operator CLIs (dlq, topics) read only the broker list; they work against the embedded broker and Kafka alike. */
-export function loadKafkaCliConfig(env: Record<string, string | undefined> = process.env): { brokers: string[] } {
+export function loadKafkaCliConfig(env: Record<string, string | undefined> = process.env): {
+  brokers: string[];
+} {
   return { brokers: loadEnv(KafkaCliEnv, env).KAFKA_BROKERS.split(',') };
 }

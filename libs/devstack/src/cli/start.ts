@@ -27,7 +27,9 @@ async function main(): Promise<void> {
 
   try {
     await Promise.all(
-      stack.services.map((s) => waitForHttpOk(`${s.url}/health/ready`, 60_000, () => s.child.exitCode === null)),
+      stack.services.map((s) =>
+        waitForHttpOk(`${s.url}/health/ready`, 60_000, () => s.child.exitCode === null),
+      ),
     );
   } catch (err) {
     await shutdown(`a service did not become ready: ${(err as Error).message}`, 1);

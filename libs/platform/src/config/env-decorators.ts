@@ -14,7 +14,9 @@ export function EnvBoolean(): PropertyDecorator {
 
 /** Decimal integer strings → number; anything else stays a string and fails @IsInt. */
 export function EnvInt(): PropertyDecorator {
-  return Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
+  return Transform(({ value }) =>
+    typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value,
+  );
 }
 
 export function IsPort(): PropertyDecorator {

@@ -24,7 +24,11 @@ function errorOf(env: Record<string, string | undefined>): ConfigError {
 
 describe('loadEnv', () => {
   it('applies defaults and converts types', () => {
-    const cfg = loadEnv(Env, { DATABASE_URL: 'postgresql://u:p@localhost:5432/db', HTTP_PORT: '8080', CHAOS_ENABLED: 'true' });
+    const cfg = loadEnv(Env, {
+      DATABASE_URL: 'postgresql://u:p@localhost:5432/db',
+      HTTP_PORT: '8080',
+      CHAOS_ENABLED: 'true',
+    });
     expect(cfg).toMatchObject({ HTTP_PORT: 8080, LOG_LEVEL: 'info', CHAOS_ENABLED: true });
   });
 
@@ -40,8 +44,14 @@ describe('loadEnv', () => {
   });
 
   it('names every bad variable with what it got', () => {
-    const err = errorOf({ DATABASE_URL: 'mysql://x', HTTP_PORT: 'abc', LOG_LEVEL: 'loud', CHAOS_ENABLED: 'maybe' });
-    for (const name of ['DATABASE_URL', 'HTTP_PORT', 'LOG_LEVEL', 'CHAOS_ENABLED']) expect(err.message).toContain(name);
+    const err = errorOf({
+      DATABASE_URL: 'mysql://x',
+      HTTP_PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      CHAOS_ENABLED: 'maybe',
+    });
+    for (const name of ['DATABASE_URL', 'HTTP_PORT', 'LOG_LEVEL', 'CHAOS_ENABLED'])
+      expect(err.message).toContain(name);
     expect(err.message).toContain('"abc"');
     expect(err.details).toEqual({ variables: expect.arrayContaining(['HTTP_PORT', 'LOG_LEVEL']) });
   });

@@ -34,7 +34,11 @@ export interface CommonServiceConfig {
   messaging: MessagingOptions;
 }
 
-export function commonServiceConfig(service: ServiceName, consumes: string[], e: ServiceEnv): CommonServiceConfig {
+export function commonServiceConfig(
+  service: ServiceName,
+  consumes: string[],
+  e: ServiceEnv,
+): CommonServiceConfig {
   return {
     http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
@@ -52,7 +56,11 @@ export function commonServiceConfig(service: ServiceName, consumes: string[], e:
         retentionMs: e.OUTBOX_RETENTION_MS,
         cleanupIntervalMs: 60_000,
       },
-      retry: { maxAttempts: e.CONSUMER_MAX_ATTEMPTS, baseDelayMs: e.CONSUMER_RETRY_BASE_MS, maxDelayMs: e.CONSUMER_RETRY_MAX_MS },
+      retry: {
+        maxAttempts: e.CONSUMER_MAX_ATTEMPTS,
+        baseDelayMs: e.CONSUMER_RETRY_BASE_MS,
+        maxDelayMs: e.CONSUMER_RETRY_MAX_MS,
+      },
     },
   };
 }

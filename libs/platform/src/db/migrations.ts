@@ -64,19 +64,27 @@ export async function applyMigrations(databaseUrl: string, migrationsDir: string
       "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
       "applied_steps_count" INTEGER NOT NULL DEFAULT 0
     )`);
-    const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
-      'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
-    );
+    const { rows } = await client.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+    }>('SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL');
     const done = new Map(rows.map((r) => [r.migration_name, r]));
     const result: MigrationResult = { applied: [], alreadyApplied: [] };
     for (const m of migrations) {
       const previous = done.get(m.name);
       if (previous) {
         if (!previous.finished_at) {
-          throw new MigrationError(`migration ${m.name} previously failed; resolve it before continuing`, m.name);
+          throw new MigrationError(
+            `migration ${m.name} previously failed; resolve it before continuing`,
+            m.name,
+          );
         }
         if (previous.checksum !== m.checksum) {
-          throw new MigrationError(`migration ${m.name} was edited after it was applied (checksum differs)`, m.name);
+          throw new MigrationError(
+            `migration ${m.name} was edited after it was applied (checksum differs)`,
+            m.name,
+          );
         }
         result.alreadyApplied.push(m.name);
         continue;

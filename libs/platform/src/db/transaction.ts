@@ -24,7 +24,11 @@ export function isConnectionError(err: unknown): boolean {
  * Runs `fn` in one transaction (READ COMMITTED), committing on success and rolling back on any error.
  * Serialization failures and deadlocks re-run the whole function, up to `attempts` times.
  */
-export async function withTransaction<T>(pool: Pool, fn: (tx: PoolClient) => Promise<T>, attempts = 3): Promise<T> {
+export async function withTransaction<T>(
+  pool: Pool,
+  fn: (tx: PoolClient) => Promise<T>,
+  attempts = 3,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken = false;

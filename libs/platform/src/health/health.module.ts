@@ -1,6 +1,12 @@
 import { Controller, DynamicModule, Get, Inject, Injectable, Module } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorResult,
+  HealthIndicatorService,
+  TerminusModule,
+} from '@nestjs/terminus';
 import { Pool } from 'pg';
 import { PG_POOL } from '../db/database.module';
 
@@ -50,7 +56,10 @@ class HealthController {
 
 export interface HealthOptions {
   /** Extra readiness checks, resolved from the app's providers (e.g. Kafka). */
-  extraChecks?: { inject: (string | symbol | (new (...args: never[]) => unknown))[]; factory: (...deps: never[]) => ReadinessCheck[] };
+  extraChecks?: {
+    inject: (string | symbol | (new (...args: never[]) => unknown))[];
+    factory: (...deps: never[]) => ReadinessCheck[];
+  };
 }
 
 @Module({})

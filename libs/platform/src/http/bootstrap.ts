@@ -49,7 +49,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   // Services with messaging consume through the Kafka event transport (handlers declared with @EventPattern).
   const runtime = findMessagingRuntime(app);
   if (runtime) {
-    const events = app.connectMicroservice({ strategy: new KafkaEventTransport(runtime) }, { inheritAppConfig: false });
+    const events = app.connectMicroservice(
+      { strategy: new KafkaEventTransport(runtime) },
+      { inheritAppConfig: false },
+    );
     // Handler errors must reach the event processor unchanged: it decides between retry and dead-letter.
     events.useGlobalFilters(new RethrowRpcErrors());
   }
@@ -75,7 +78,11 @@ function findMessagingRuntime(app: INestApplication): MessagingRuntime | null {
 }
 
 function setupSwagger(app: INestApplication, opts: HttpAppOptions): void {
-  const config = new DocumentBuilder().setTitle(opts.title).setDescription(opts.description).setVersion('1.0').build();
+  const config = new DocumentBuilder()
+    .setTitle(opts.title)
+    .setDescription(opts.description)
+    .setVersion('1.0')
+    .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
 }
@@ -95,7 +102,9 @@ export interface ServiceDefinition<C extends { http: { port: number; host: strin
 }
 
 /** A service's main(): validate config (fail fast), build the app, listen. Boot failures exit 1 with the reason. */
-export function runService<C extends { http: { port: number; host: string } }>(def: ServiceDefinition<C>): void {
+export function runService<C extends { http: { port: number; host: string } }>(
+  def: ServiceDefinition<C>,
+): void {
   const boot = async () => {
     const config = def.loadConfig();
     const app = await createHttpApp({
@@ -107,7 +116,9 @@ export function runService<C extends { http: { port: number; host: string } }>(d
     app.get(Logger).log({ port, host: config.http.host }, `${def.name} service listening`);
   };
   boot().catch((err: unknown) => {
-    process.stderr.write(`${def.name} service failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `${def.name} service failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     process.exit(1);
   });
 }

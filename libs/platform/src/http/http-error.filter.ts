@@ -28,24 +28,43 @@ export function toAppError(exception: unknown): AppError {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     // Nest re-throws Fastify's body-parser errors as HttpException(message, status), dropping the FST_ code.
-    if (status === 400 && /JSON/.test(exception.message)) return fromFrameworkError(status, '', exception.message);
-    return new RequestError(codeForStatus(status), kindForStatus(status), messageOf(exception), extraDetails(exception));
+    if (status === 400 && /JSON/.test(exception.message))
+      return fromFrameworkError(status, '', exception.message);
+    return new RequestError(
+      codeForStatus(status),
+      kindForStatus(status),
+      messageOf(exception),
+      extraDetails(exception),
+    );
   }
   const fastifyLike = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
   if (typeof fastifyLike?.statusCode === 'number' && fastifyLike.statusCode < 500) {
-    return fromFrameworkError(fastifyLike.statusCode, String(fastifyLike.code ?? ''), String(fastifyLike.message ?? ''));
+    return fromFrameworkError(
+      fastifyLike.statusCode,
+      String(fastifyLike.code ?? ''),
+      String(fastifyLike.message ?? ''),
+    );
   }
   return new RequestError('INTERNAL.ERROR', 'internal', 'Internal server error');
 }
 
 /** Fastify's own errors (body parsing, size limits, media types), identified by status and FST_ code or message. */
 export function fromFrameworkError(status: number, fstCode: string, message: string): AppError {
-  if (fstCode === 'FST_ERR_CTP_INVALID_JSON_BODY' || fstCode === 'FST_ERR_CTP_EMPTY_JSON_BODY' || /JSON/.test(message)) {
+  if (
+    fstCode === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    fstCode === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    /JSON/.test(message)
+  ) {
     return new RequestError('REQUEST.MALFORMED_JSON', 'validation', 'Request body is not valid JSON');
   }
-  if (status === 413) return new RequestError('REQUEST.TOO_LARGE', 'payload_too_large', 'Request body is too large');
+  if (status === 413)
+    return new RequestError('REQUEST.TOO_LARGE', 'payload_too_large', 'Request body is too large');
   if (status === 415) {
-    return new RequestError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'unsupported_media_type', 'Unsupported content type');
+    return new RequestError(
+      'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+      'unsupported_media_type',
+      'Unsupported content type',
+    );
   }
   return new RequestError(codeForStatus(status), kindForStatus(status), message || 'Bad request');
 }

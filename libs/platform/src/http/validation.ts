@@ -16,7 +16,11 @@ export function createValidationPipe(): ValidationPipe {
 export function flatten(errors: ValidationError[], parent = ''): FieldViolation[] {
   const out: FieldViolation[] = [];
   for (const e of errors) {
-    const field = parent ? (/^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`) : e.property;
+    const field = parent
+      ? /^\d+$/.test(e.property)
+        ? `${parent}[${e.property}]`
+        : `${parent}.${e.property}`
+      : e.property;
     if (e.constraints) out.push({ field, messages: Object.values(e.constraints) });
     if (e.children?.length) out.push(...flatten(e.children, field));
   }
@@ -31,7 +35,9 @@ export class UuidParamPipe implements PipeTransform<string, string> {
   transform(value: string, metadata: ArgumentMetadata): string {
     if (typeof value !== 'string' || !UUID.test(value)) {
       const field = metadata.data ?? 'id';
-      throw new ValidationFailedError(`${field} must be a UUID`, [{ field, messages: [`${field} must be a UUID`] }]);
+      throw new ValidationFailedError(`${field} must be a UUID`, [
+        { field, messages: [`${field} must be a UUID`] },
+      ]);
     }
     return value.toLowerCase();
   }

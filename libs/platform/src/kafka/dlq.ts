@@ -43,7 +43,9 @@ export async function listDlq(kafka: Kafka, dlqTopic: string): Promise<DlqEntry[
  */
 export async function replayDlq(kafka: Kafka, dlqTopic: string, eventIds?: string[]): Promise<DlqEntry[]> {
   const entries = await listDlq(kafka, dlqTopic);
-  const wanted = eventIds?.length ? entries.filter((e) => e.eventId && eventIds.includes(e.eventId)) : entries;
+  const wanted = eventIds?.length
+    ? entries.filter((e) => e.eventId && eventIds.includes(e.eventId))
+    : entries;
   // Several consumers may have dead-lettered the same event: re-drive it once.
   const seen = new Set<string>();
   const unique = wanted.filter((e) => {
@@ -57,7 +59,9 @@ export async function replayDlq(kafka: Kafka, dlqTopic: string, eventIds?: strin
   try {
     await publisher.publish(
       unique.map((e) => {
-        const headers = Object.fromEntries(Object.entries(e.message.headers).filter(([k]) => !k.startsWith('dlq-')));
+        const headers = Object.fromEntries(
+          Object.entries(e.message.headers).filter(([k]) => !k.startsWith('dlq-')),
+        );
         headers['replayed-from'] = `${dlqTopic}:${e.partition}:${e.offset}`;
         return { topic: e.originalTopic, key: e.key ?? '', value: e.message.value ?? '', headers };
       }),

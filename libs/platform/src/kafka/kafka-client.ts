@@ -14,7 +14,11 @@ export interface TopicSpec {
   partitions: number;
 }
 
-export type KafkaLog = (level: 'error' | 'warn' | 'info' | 'debug', msg: string, fields: Record<string, unknown>) => void;
+export type KafkaLog = (
+  level: 'error' | 'warn' | 'info' | 'debug',
+  msg: string,
+  fields: Record<string, unknown>,
+) => void;
 
 export function createKafka(settings: KafkaSettings, log: KafkaLog): Kafka {
   return new Kafka({
@@ -26,7 +30,14 @@ export function createKafka(settings: KafkaSettings, log: KafkaLog): Kafka {
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => {
       const { message, ...extra } = entry.log;
-      const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : entry.level === logLevel.INFO ? 'info' : 'debug';
+      const level =
+        entry.level === logLevel.ERROR
+          ? 'error'
+          : entry.level === logLevel.WARN
+            ? 'warn'
+            : entry.level === logLevel.INFO
+              ? 'info'
+              : 'debug';
       log(level, String(message), { kafka: entry.namespace, ...extra });
     },
   });
@@ -57,7 +68,11 @@ export class KafkaPublisher implements MessagePublisher {
   private connected: Promise<void> | null = null;
 
   constructor(kafka: Kafka) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
   }
 
   async connect(): Promise<void> {
@@ -124,7 +139,14 @@ export class KafkaEventConsumer {
       autoCommitInterval: 500,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 3,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        isRunning,
+        isStale,
+        commitOffsetsIfNecessary,
+      }) => {
         for (const m of batch.messages) {
           if (!isRunning() || isStale()) break;
           const headers: Record<string, string> = {};
@@ -156,7 +178,9 @@ export class KafkaEventConsumer {
 /** Readiness: the cluster answers a metadata request within the timeout. */
 export async function kafkaReachable(kafka: Kafka, timeoutMs = 2_000): Promise<void> {
   const admin = kafka.admin();
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs).unref());
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs).unref(),
+  );
   try {
     await Promise.race([
       (async () => {

@@ -23,9 +23,14 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<StoredMess
   } finally {
     await admin.disconnect();
   }
-  const targets = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
+  const targets = new Map(
+    offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]),
+  );
   if (targets.size === 0) return [];
-  const consumer = kafka.consumer({ groupId: `ordermesh-reader-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({
+    groupId: `ordermesh-reader-${process.pid}-${Date.now()}`,
+    maxWaitTimeInMs: 100,
+  });
   const out: StoredMessage[] = [];
   await consumer.connect();
   try {
@@ -42,7 +47,8 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<StoredMess
               if (end === undefined) return;
               if (BigInt(message.offset) < end) {
                 const headers: Record<string, string> = {};
-                for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
+                for (const [k, v] of Object.entries(message.headers ?? {}))
+                  if (v !== undefined) headers[k] = v.toString();
                 out.push({
                   topic,
                   partition,

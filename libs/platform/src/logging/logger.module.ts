@@ -31,7 +31,9 @@ export function loggingModule(opts: LoggingOptions): DynamicModule {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
         censor: '[redacted]',
       },
-      customProps: (req: IncomingMessage) => ({ correlationId: (req as IncomingMessage & { id?: string }).id }),
+      customProps: (req: IncomingMessage) => ({
+        correlationId: (req as IncomingMessage & { id?: string }).id,
+      }),
       serializers: {
         req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
@@ -42,7 +44,9 @@ export function loggingModule(opts: LoggingOptions): DynamicModule {
           ? 'error'
           : res.statusCode >= 400
             ? 'warn'
-            : ((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '').startsWith('/health')
+            : ((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '').startsWith(
+                  '/health',
+                )
               ? 'silent'
               : 'info',
     },

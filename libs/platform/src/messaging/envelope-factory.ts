@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { EnvelopeOf, EVENTS, EventEnvelope, EventType, HEADERS, PayloadOf, ServiceName } from '@ordermesh/contracts';
+import {
+  EnvelopeOf,
+  EVENTS,
+  EventEnvelope,
+  EventType,
+  HEADERS,
+  PayloadOf,
+  ServiceName,
+} from '@ordermesh/contracts';
 
 /** What links an event to its cause: the saga's correlation id, the event it reacts to, the trace. */
 export interface EventContext {
@@ -28,7 +36,9 @@ export function buildEnvelope<T extends EventType>(
   const contract = EVENTS[type];
   const parsed = contract.payload.safeParse(payload);
   if (!parsed.success) {
-    throw new ContractBreachError(`${type} payload breaks its contract: ${parsed.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
+    throw new ContractBreachError(
+      `${type} payload breaks its contract: ${parsed.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`,
+    );
   }
   return {
     eventId: randomUUID(),
@@ -52,7 +62,10 @@ export interface OutboundMessage {
   headers: Record<string, string>;
 }
 
-export function headersFor(envelope: EventEnvelope, trace: { traceparent?: string; tracestate?: string } = {}): Record<string, string> {
+export function headersFor(
+  envelope: EventEnvelope,
+  trace: { traceparent?: string; tracestate?: string } = {},
+): Record<string, string> {
   const h: Record<string, string> = {
     [HEADERS.eventId]: envelope.eventId,
     [HEADERS.eventType]: envelope.eventType,

@@ -104,7 +104,14 @@ export class EventProcessor {
           const { rowCount } = await tx.query(
             `INSERT INTO processed_messages (consumer, event_id, event_type, topic, partition, "offset")
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-            [this.consumer, envelope.eventId, envelope.eventType, message.topic, message.partition, message.offset],
+            [
+              this.consumer,
+              envelope.eventId,
+              envelope.eventType,
+              message.topic,
+              message.partition,
+              message.offset,
+            ],
           );
           if (rowCount === 0) return 'duplicate' as const;
           await handler({ envelope, tx, message });
@@ -121,7 +128,10 @@ export class EventProcessor {
           return 'dead-lettered';
         }
         if (attempt >= this.retry.maxAttempts) {
-          const reason = isConnectionError(err) || isRetryableTransactionError(err) ? 'HANDLER.RETRIES_EXHAUSTED' : 'HANDLER.FAILED';
+          const reason =
+            isConnectionError(err) || isRetryableTransactionError(err)
+              ? 'HANDLER.RETRIES_EXHAUSTED'
+              : 'HANDLER.FAILED';
           await this.deadLetter(message, reason, (err as Error).message ?? String(err), attempt);
           this.observer.failed?.(envelope.eventType, err);
           this.observer.processed?.(envelope.eventType, 'dead-lettered', Date.now() - started);
@@ -133,7 +143,12 @@ export class EventProcessor {
     }
   }
 
-  private async deadLetter(message: InboundMessage, reason: string, error: string, attempts: number): Promise<void> {
+  private async deadLetter(
+    message: InboundMessage,
+    reason: string,
+    error: string,
+    attempts: number,
+  ): Promise<void> {
     const headers: Record<string, string> = {
       ...message.headers,
       [DLQ_HEADERS.reason]: reason,
@@ -146,7 +161,9 @@ export class EventProcessor {
       [DLQ_HEADERS.attempts]: String(attempts),
     };
     const topic = dlqTopic(message.topic);
-    await this.dlq.publish([{ topic, key: message.key ?? '', value: message.value?.toString() ?? '', headers }]);
+    await this.dlq.publish([
+      { topic, key: message.key ?? '', value: message.value?.toString() ?? '', headers },
+    ]);
     this.observer.deadLettered?.(topic, reason);
   }
 }

@@ -26,10 +26,18 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       for (const [pattern, handler] of this.messageHandlers) handlers.set(pattern, this.wrap(handler));
       const { options } = this.runtime;
       const consumerName = `${options.service}-service`;
-      this.processor = new EventProcessor(this.runtime.pool, consumerName, handlers, this.runtime.publisher, options.retry, {
-        retry: (eventType, attempt, err) => this.log.warn({ eventType, attempt, err: (err as Error).message }, 'handler failed; retrying'),
-        deadLettered: (topic, reason) => this.log.error({ topic, reason }, 'message dead-lettered'),
-      });
+      this.processor = new EventProcessor(
+        this.runtime.pool,
+        consumerName,
+        handlers,
+        this.runtime.publisher,
+        options.retry,
+        {
+          retry: (eventType, attempt, err) =>
+            this.log.warn({ eventType, attempt, err: (err as Error).message }, 'handler failed; retrying'),
+          deadLettered: (topic, reason) => this.log.error({ topic, reason }, 'message dead-lettered'),
+        },
+      );
       this.runtime.processor = this.processor;
       if (options.autoStart && options.consumes.length) {
         await this.consumer.start({

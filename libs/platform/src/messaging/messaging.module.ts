@@ -1,9 +1,25 @@
-import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { HealthCheckError } from '@nestjs/terminus';
 import { ServiceName, TOPICS, dlqTopic } from '@ordermesh/contracts';
 import { Pool } from 'pg';
 import { PG_POOL } from '../db/database.module';
-import { createKafka, ensureTopics, Kafka, KafkaPublisher, kafkaReachable, TopicSpec } from '../kafka/kafka-client';
+import {
+  createKafka,
+  ensureTopics,
+  Kafka,
+  KafkaPublisher,
+  kafkaReachable,
+  TopicSpec,
+} from '../kafka/kafka-client';
 import { EventProcessor, RetryPolicy } from './event-processor';
 import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
 
@@ -40,14 +56,20 @@ export class MessagingRuntime implements OnApplicationBootstrap, OnApplicationSh
     @Inject(MESSAGING_OPTIONS) readonly options: MessagingOptions,
     @Inject(PG_POOL) readonly pool: Pool,
   ) {
-    this.kafka = createKafka(options.kafka, (level, msg, fields) => this.logger[level === 'info' ? 'log' : level]({ ...fields }, msg));
+    this.kafka = createKafka(options.kafka, (level, msg, fields) =>
+      this.logger[level === 'info' ? 'log' : level]({ ...fields }, msg),
+    );
     this.publisher = new KafkaPublisher(this.kafka);
     this.relay = new OutboxRelay(
       this.publisher,
       { ...options.relay, databaseUrl: options.databaseUrl, lockKey: relayLockKey(options.service) },
       {
         error: (err) => this.logger.warn({ err }, 'outbox relay error; retrying'),
-        leadership: (leader) => this.logger.log({ leader }, leader ? 'outbox relay is the active publisher' : 'outbox relay is standing by'),
+        leadership: (leader) =>
+          this.logger.log(
+            { leader },
+            leader ? 'outbox relay is the active publisher' : 'outbox relay is standing by',
+          ),
       },
     );
   }
@@ -93,7 +115,9 @@ export const kafkaReadiness = {
         await runtime.reachable();
         return { kafka: { status: 'up' as const } };
       } catch (err) {
-        throw new HealthCheckError('kafka unreachable', { kafka: { status: 'down', message: (err as Error).message } });
+        throw new HealthCheckError('kafka unreachable', {
+          kafka: { status: 'down', message: (err as Error).message },
+        });
       }
     },
   ],

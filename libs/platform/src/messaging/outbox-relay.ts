@@ -91,7 +91,9 @@ export class OutboxRelay {
       try {
         const client = await this.connection();
         if (!this.leader) {
-          const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [this.opts.lockKey]);
+          const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
+            this.opts.lockKey,
+          ]);
           this.leader = rows[0]!.ok;
           this.observer.leadership?.(this.leader);
           if (!this.leader) {
@@ -130,11 +132,18 @@ export class OutboxRelay {
     const messages: OutboundMessage[] = rows.map((row) => {
       const envelope = envelopeFromRow(row);
       const { trace, ...body } = envelope;
-      return { topic: row.topic, key: row.aggregate_id, value: JSON.stringify(body), headers: headersFor(body, trace) };
+      return {
+        topic: row.topic,
+        key: row.aggregate_id,
+        value: JSON.stringify(body),
+        headers: headersFor(body, trace),
+      };
     });
     await this.publisher.publish(messages);
     await this.afterPublish?.(messages);
-    await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+    await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
+      rows.map((r) => r.id),
+    ]);
     this.observer.published?.(rows.length, rows[0]!.created_at);
     return rows.length;
   }
@@ -143,10 +152,13 @@ export class OutboxRelay {
     const now = Date.now();
     if (now - this.lastCleanup < this.opts.cleanupIntervalMs) return;
     this.lastCleanup = now;
-    await client.query(`DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1)`, [
-      this.opts.retentionMs / 1000,
-    ]);
-    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL');
+    await client.query(
+      `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1)`,
+      [this.opts.retentionMs / 1000],
+    );
+    const { rows } = await client.query<{ n: string }>(
+      'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL',
+    );
     this.observer.backlog?.(Number(rows[0]!.n));
   }
 

@@ -10,7 +10,11 @@ export type OutboxEntry = EventEnvelope & { trace?: { traceparent?: string; trac
  * Invariant: call this after the business rows are written/locked in the same transaction, so that for one
  * aggregate outbox ids follow commit order (the relay publishes in id order).
  */
-export async function appendToOutbox(tx: Queryable, aggregateType: string, entries: OutboxEntry[]): Promise<void> {
+export async function appendToOutbox(
+  tx: Queryable,
+  aggregateType: string,
+  entries: OutboxEntry[],
+): Promise<void> {
   if (entries.length === 0) return;
   const insert = outboxInsert(aggregateType, entries, 1);
   await tx.query(insert.text, insert.values);
@@ -39,11 +43,22 @@ export function outboxInsert(
       ...(e.trace?.traceparent ? { traceparent: e.trace.traceparent } : {}),
       ...(e.trace?.tracestate ? { tracestate: e.trace.tracestate } : {}),
     };
-    values.push(e.eventId, e.eventType, e.schemaVersion, aggregateType, e.aggregateId, topic, JSON.stringify(e.payload), JSON.stringify(headers), e.occurredAt);
+    values.push(
+      e.eventId,
+      e.eventType,
+      e.schemaVersion,
+      aggregateType,
+      e.aggregateId,
+      topic,
+      JSON.stringify(e.payload),
+      JSON.stringify(headers),
+      e.occurredAt,
+    );
     const b = firstParam - 1 + i * 9;
     return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::int, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::jsonb, $${b + 8}::jsonb, $${b + 9}::timestamptz)`;
   });
-  const columns = 'INSERT INTO outbox (event_id, event_type, schema_version, aggregate_type, aggregate_id, topic, payload, headers, created_at)';
+  const columns =
+    'INSERT INTO outbox (event_id, event_type, schema_version, aggregate_type, aggregate_id, topic, payload, headers, created_at)';
   return {
     text: onlyIf
       ? `${columns} SELECT * FROM (VALUES ${rows.join(', ')}) AS v WHERE ${onlyIf}`

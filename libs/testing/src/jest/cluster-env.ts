@@ -7,7 +7,9 @@ export const TEST_PG_URL_VAR = 'ORDERMESH_TEST_PG_URL';
 export function testClusterUrl(database: string): string {
   const base = process.env[TEST_PG_URL_VAR];
   if (!base) {
-    throw new Error(`${TEST_PG_URL_VAR} is not set: run integration tests through npm test or a jest int config`);
+    throw new Error(
+      `${TEST_PG_URL_VAR} is not set: run integration tests through npm test or a jest int config`,
+    );
   }
   const url = new URL(base);
   url.pathname = `/${database}`;

@@ -49,7 +49,10 @@ export class PrismaProductRepository implements ProductRepository {
       include: { stock: true },
     });
     const page = rows.slice(0, limit);
-    return { items: page.map(toSnapshot), nextCursor: rows.length > limit ? page[page.length - 1]!.sku : null };
+    return {
+      items: page.map(toSnapshot),
+      nextCursor: rows.length > limit ? page[page.length - 1]!.sku : null,
+    };
   }
 }
 

@@ -1,5 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ValidationFailedError } from '@ordermesh/platform';
 import { CreateProductHandler } from '../../application/create-product/create-product.handler';
 import { GetProductHandler } from '../../application/get-product/get-product.handler';
@@ -42,11 +49,16 @@ export class ProductsController {
   }
 
   @Get(':sku')
-  @ApiOkResponse({ type: ProductResponse, description: 'Catalogue data with available, reserved and committed stock' })
+  @ApiOkResponse({
+    type: ProductResponse,
+    description: 'Catalogue data with available, reserved and committed stock',
+  })
   @ApiNotFoundResponse({ description: 'PRODUCT.NOT_FOUND' })
   async get(@Param('sku') sku: string): Promise<ProductResponse> {
     if (!SKU_PATTERN.test(sku)) {
-      throw new ValidationFailedError('sku is not a valid SKU', [{ field: 'sku', messages: ['sku is not a valid SKU'] }]);
+      throw new ValidationFailedError('sku is not a valid SKU', [
+        { field: 'sku', messages: ['sku is not a valid SKU'] },
+      ]);
     }
     return ProductResponse.from(await this.getProduct.execute(sku));
   }

@@ -10,6 +10,9 @@ export class CancelOrderWhenPaymentDeclined {
 
   async execute(event: EnvelopeOf<'PaymentDeclined'>, tx: Queryable): Promise<void> {
     const { reason, paymentId } = event.payload;
-    await this.step.apply(tx, event, (order, now) => ({ changed: order.failSaga('PAYMENT_DECLINED', now), detail: { reason, paymentId } }));
+    await this.step.apply(tx, event, (order, now) => ({
+      changed: order.failSaga('PAYMENT_DECLINED', now),
+      detail: { reason, paymentId },
+    }));
   }
 }

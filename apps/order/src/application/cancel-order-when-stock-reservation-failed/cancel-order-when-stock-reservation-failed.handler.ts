@@ -12,6 +12,9 @@ export class CancelOrderWhenStockReservationFailed {
     const { reason, skus } = event.payload;
     // MIXED_CURRENCY is a catalogue problem the customer cannot fix either: reported as UNKNOWN_SKU-like failure.
     const cancellation = reason === 'OUT_OF_STOCK' ? 'OUT_OF_STOCK' : 'UNKNOWN_SKU';
-    await this.step.apply(tx, event, (order, now) => ({ changed: order.failSaga(cancellation, now), detail: { reason, skus } }));
+    await this.step.apply(tx, event, (order, now) => ({
+      changed: order.failSaga(cancellation, now),
+      detail: { reason, skus },
+    }));
   }
 }

@@ -10,6 +10,9 @@ export class CompleteFulfillmentWhenPaymentCaptured {
 
   async execute(event: EnvelopeOf<'PaymentCaptured'>, tx: Queryable): Promise<void> {
     const { paymentId, amount } = event.payload;
-    await this.step.apply(tx, event, (order, now) => ({ changed: order.markPaymentCaptured(now), detail: { paymentId, amount } }));
+    await this.step.apply(tx, event, (order, now) => ({
+      changed: order.markPaymentCaptured(now),
+      detail: { paymentId, amount },
+    }));
   }
 }

@@ -9,6 +9,9 @@ export class CompleteFulfillmentWhenStockCommitted {
   constructor(private readonly step: OrderSagaStep) {}
 
   async execute(event: EnvelopeOf<'StockCommitted'>, tx: Queryable): Promise<void> {
-    await this.step.apply(tx, event, (order, now) => ({ changed: order.markStockCommitted(now), detail: { reservationId: event.payload.reservationId } }));
+    await this.step.apply(tx, event, (order, now) => ({
+      changed: order.markStockCommitted(now),
+      detail: { reservationId: event.payload.reservationId },
+    }));
   }
 }

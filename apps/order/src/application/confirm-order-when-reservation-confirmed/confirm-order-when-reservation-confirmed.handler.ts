@@ -10,6 +10,9 @@ export class ConfirmOrderWhenReservationConfirmed {
 
   async execute(event: EnvelopeOf<'ReservationConfirmed'>, tx: Queryable): Promise<void> {
     const { paymentId, reservationId } = event.payload;
-    await this.step.apply(tx, event, (order, now) => ({ changed: order.confirm(paymentId, now), detail: { paymentId, reservationId } }));
+    await this.step.apply(tx, event, (order, now) => ({
+      changed: order.confirm(paymentId, now),
+      detail: { paymentId, reservationId },
+    }));
   }
 }

@@ -6,7 +6,11 @@ import { ORDER_REPOSITORY, OrderPage, OrderRepository } from '../ports/order.rep
 export class ListOrdersHandler {
   constructor(@Inject(ORDER_REPOSITORY) private readonly orders: OrderRepository) {}
 
-  execute(filter: { customerId?: string; status?: OrderStatus }, limit: number, cursor: string | null): Promise<OrderPage> {
+  execute(
+    filter: { customerId?: string; status?: OrderStatus },
+    limit: number,
+    cursor: string | null,
+  ): Promise<OrderPage> {
     return this.orders.list(filter, limit, cursor);
   }
 }

@@ -9,7 +9,11 @@ class FakeOrders implements Pick<OrderRepository, 'place' | 'findById'> {
   readonly claims = new Map<string, { orderId: string; requestHash: string }>();
   readonly outbox: string[] = [];
 
-  async place(order: Order, placed: { eventType: string }, claim: IdempotencyClaim | null): Promise<PlaceResult> {
+  async place(
+    order: Order,
+    placed: { eventType: string },
+    claim: IdempotencyClaim | null,
+  ): Promise<PlaceResult> {
     const held = claim && this.claims.get(claim.key);
     if (held) return { inserted: false, existing: held };
     if (claim) this.claims.set(claim.key, { orderId: order.id, requestHash: claim.requestHash });
@@ -28,9 +32,13 @@ describe('PlaceOrderHandler', () => {
   const customerId = '22222222-2222-4222-8222-222222222222';
   let ids = 0;
   const make = (repo: FakeOrders) =>
-    new PlaceOrderHandler(repo as unknown as OrderRepository, { now: () => now }, {
-      next: () => `11111111-1111-4111-8111-${String(++ids).padStart(12, '0')}`,
-    });
+    new PlaceOrderHandler(
+      repo as unknown as OrderRepository,
+      { now: () => now },
+      {
+        next: () => `11111111-1111-4111-8111-${String(++ids).padStart(12, '0')}`,
+      },
+    );
   const cmd = (over: Partial<Parameters<PlaceOrderHandler['execute']>[0]> = {}) => ({
     customerId,
     lines: [{ sku: 'SKU-1', quantity: 3 }],
@@ -60,9 +68,9 @@ describe('PlaceOrderHandler', () => {
     const repo = new FakeOrders();
     const handler = make(repo);
     await handler.execute(cmd({ idempotencyKey: 'k2' }));
-    await expect(handler.execute(cmd({ idempotencyKey: 'k2', lines: [{ sku: 'SKU-1', quantity: 4 }] }))).rejects.toBeInstanceOf(
-      IdempotencyKeyReusedError,
-    );
+    await expect(
+      handler.execute(cmd({ idempotencyKey: 'k2', lines: [{ sku: 'SKU-1', quantity: 4 }] })),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
   });
 
   it('writes nothing when the order breaks an invariant', async () => {
@@ -79,6 +87,8 @@ describe('PlaceOrderHandler', () => {
     const a = requestHash({ customerId, lines: [{ sku: 'A', quantity: 1 }] });
     expect(requestHash({ customerId, lines: [{ sku: 'A', quantity: 1 }] })).toBe(a);
     expect(requestHash({ customerId, lines: [{ sku: 'A', quantity: 2 }] })).not.toBe(a);
-    expect(requestHash({ customerId: '33333333-3333-4333-8333-333333333333', lines: [{ sku: 'A', quantity: 1 }] })).not.toBe(a);
+    expect(
+      requestHash({ customerId: '33333333-3333-4333-8333-333333333333', lines: [{ sku: 'A', quantity: 1 }] }),
+    ).not.toBe(a);
   });
 });

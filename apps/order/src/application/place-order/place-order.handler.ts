@@ -30,14 +30,28 @@ export class PlaceOrderHandler {
 
   async execute(cmd: PlaceOrderCommand): Promise<PlaceOrderResult> {
     const now = this.clock.now();
-    const order = Order.place({ id: this.ids.next(), customerId: cmd.customerId, lines: cmd.lines, now, correlationId: cmd.correlationId });
+    const order = Order.place({
+      id: this.ids.next(),
+      customerId: cmd.customerId,
+      lines: cmd.lines,
+      now,
+      correlationId: cmd.correlationId,
+    });
     const [placed] = order.pullEvents();
     if (placed?.type !== 'OrderPlaced') throw new Error('Order.place must raise OrderPlaced');
-    const envelope = buildEnvelope('order', 'OrderPlaced', order.id, placed.payload, { correlationId: cmd.correlationId, causationId: null }, now);
+    const envelope = buildEnvelope(
+      'order',
+      'OrderPlaced',
+      order.id,
+      placed.payload,
+      { correlationId: cmd.correlationId, causationId: null },
+      now,
+    );
     const claim = cmd.idempotencyKey ? { key: cmd.idempotencyKey, requestHash: requestHash(cmd) } : null;
     const result = await this.orders.place(order, envelope, claim);
     if (result.inserted) return { order: order.snapshot(), created: true };
-    if (result.existing.requestHash !== claim?.requestHash) throw new IdempotencyKeyReusedError(claim!.key, result.existing.orderId);
+    if (result.existing.requestHash !== claim?.requestHash)
+      throw new IdempotencyKeyReusedError(claim!.key, result.existing.orderId);
     const existing = await this.orders.findById(result.existing.orderId);
     if (!existing) throw new OrderNotFoundError(result.existing.orderId);
     return { order: existing.snapshot(), created: false };

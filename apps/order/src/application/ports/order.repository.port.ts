@@ -11,8 +11,7 @@ export interface IdempotencyClaim {
 }
 
 export type PlaceResult =
-  | { inserted: true }
-  | { inserted: false; existing: { orderId: string; requestHash: string | null } };
+  { inserted: true } | { inserted: false; existing: { orderId: string; requestHash: string | null } };
 
 /** One line of an order's history: an event it published or reacted to, and its status afterwards. */
 export interface HistoryEntry {
@@ -35,19 +34,37 @@ export interface OrderRepository {
    * Inserts the order, its lines, its OrderPlaced outbox row and history in ONE statement. With an idempotency
    * claim, an existing order under the same key wins and is returned instead.
    */
-  place(order: Order, placed: EnvelopeOf<'OrderPlaced'> & OutboxEntry, claim: IdempotencyClaim | null): Promise<PlaceResult>;
+  place(
+    order: Order,
+    placed: EnvelopeOf<'OrderPlaced'> & OutboxEntry,
+    claim: IdempotencyClaim | null,
+  ): Promise<PlaceResult>;
   findById(id: string): Promise<Order | null>;
   /** Loads and row-locks the order inside `tx` (saga reactions and commands serialise per order). */
   lockById(tx: Queryable, id: string): Promise<Order | null>;
   /** Persists the new state (optimistic version check), its outbox events and history lines, inside `tx`. */
-  save(tx: Queryable, order: Order, outbox: OutboxEntry[], history: HistoryEntry[], linesPriced: boolean): Promise<void>;
+  save(
+    tx: Queryable,
+    order: Order,
+    outbox: OutboxEntry[],
+    history: HistoryEntry[],
+    linesPriced: boolean,
+  ): Promise<void>;
   /** Records history only (an event that changed nothing in the order but belongs to its story). */
   appendHistory(tx: Queryable, orderId: string, history: HistoryEntry[]): Promise<void>;
   history(orderId: string): Promise<HistoryEntry[]>;
-  list(filter: { customerId?: string; status?: OrderStatus }, limit: number, cursor: string | null): Promise<OrderPage>;
+  list(
+    filter: { customerId?: string; status?: OrderStatus },
+    limit: number,
+    cursor: string | null,
+  ): Promise<OrderPage>;
 }
 
-export function historyOf(envelope: EventEnvelope, statusAfter: OrderStatus, detail: Record<string, unknown> = {}): HistoryEntry {
+export function historyOf(
+  envelope: EventEnvelope,
+  statusAfter: OrderStatus,
+  detail: Record<string, unknown> = {},
+): HistoryEntry {
   return {
     eventId: envelope.eventId,
     eventType: envelope.eventType,

@@ -11,6 +11,9 @@ export class RecordCompensationWhenCompensated {
   constructor(private readonly step: OrderSagaStep) {}
 
   async execute(event: Compensation, tx: Queryable): Promise<void> {
-    await this.step.apply(tx, event, () => ({ changed: false, detail: { ...event.payload, effect: 'compensated' } }));
+    await this.step.apply(tx, event, () => ({
+      changed: false,
+      detail: { ...event.payload, effect: 'compensated' },
+    }));
   }
 }

@@ -13,6 +13,9 @@ export class RecordPaymentWhenPaymentAuthorized {
 
   async execute(event: EnvelopeOf<'PaymentAuthorized'>, tx: Queryable): Promise<void> {
     const { paymentId, amount } = event.payload;
-    await this.step.apply(tx, event, (order, now) => ({ changed: order.recordPayment(paymentId, now), detail: { paymentId, amount } }));
+    await this.step.apply(tx, event, (order, now) => ({
+      changed: order.recordPayment(paymentId, now),
+      detail: { paymentId, amount },
+    }));
   }
 }

@@ -16,7 +16,11 @@ export class OrderCommand {
   ) {}
 
   /** `requestCorrelationId` is used only for orders placed before correlation ids were stored. */
-  run(orderId: string, requestCorrelationId: string, rule: (order: Order, now: Date) => void): Promise<OrderSnapshot> {
+  run(
+    orderId: string,
+    requestCorrelationId: string,
+    rule: (order: Order, now: Date) => void,
+  ): Promise<OrderSnapshot> {
     return this.transactions.run(async (tx) => {
       const order = await this.orders.lockById(tx, orderId);
       if (!order) throw new OrderNotFoundError(orderId);
@@ -25,8 +29,16 @@ export class OrderCommand {
       const correlationId = order.snapshot().correlationId ?? requestCorrelationId;
       const outbox = order
         .pullEvents()
-        .map((e) => buildEnvelope('order', e.type, order.id, e.payload, { correlationId, causationId: null }, now));
-      await this.orders.save(tx, order, outbox, outbox.map((e) => historyOf(e, order.status)), false);
+        .map((e) =>
+          buildEnvelope('order', e.type, order.id, e.payload, { correlationId, causationId: null }, now),
+        );
+      await this.orders.save(
+        tx,
+        order,
+        outbox,
+        outbox.map((e) => historyOf(e, order.status)),
+        false,
+      );
       return order.snapshot();
     });
   }

@@ -24,20 +24,35 @@ export class OrderSagaStep {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async apply(tx: Queryable, cause: EventEnvelope, transition: (order: Order, now: Date) => StepResult): Promise<Order> {
+  async apply(
+    tx: Queryable,
+    cause: EventEnvelope,
+    transition: (order: Order, now: Date) => StepResult,
+  ): Promise<Order> {
     const order = await this.orders.lockById(tx, cause.aggregateId);
     // Every saga event is keyed by an order this service created; anything else is a producer bug to look at.
-    if (!order) throw new PermanentHandlerError(`order ${cause.aggregateId} does not exist`, 'ORDER.UNKNOWN_ORDER');
+    if (!order)
+      throw new PermanentHandlerError(`order ${cause.aggregateId} does not exist`, 'ORDER.UNKNOWN_ORDER');
     const result = transition(order, this.clock.now());
     const status = order.status;
     if (!result.changed) {
-      await this.orders.appendHistory(tx, order.id, [historyOf(cause, status, { effect: 'none', ...result.detail })]);
+      await this.orders.appendHistory(tx, order.id, [
+        historyOf(cause, status, { effect: 'none', ...result.detail }),
+      ]);
       return order;
     }
     const outbox: OutboxEntry[] = order
       .pullEvents()
-      .map((e) => buildEnvelope('order', e.type, order.id, e.payload, { correlationId: cause.correlationId, causationId: cause.eventId }));
-    const history = [historyOf(cause, status, result.detail ?? {}), ...outbox.map((e) => historyOf(e, status))];
+      .map((e) =>
+        buildEnvelope('order', e.type, order.id, e.payload, {
+          correlationId: cause.correlationId,
+          causationId: cause.eventId,
+        }),
+      );
+    const history = [
+      historyOf(cause, status, result.detail ?? {}),
+      ...outbox.map((e) => historyOf(e, status)),
+    ];
     await this.orders.save(tx, order, outbox, history, result.linesPriced ?? false);
     return order;
   }

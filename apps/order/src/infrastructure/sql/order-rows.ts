@@ -35,7 +35,10 @@ export function snapshotFromRow(r: OrderRow): OrderSnapshot {
     lines: (r.lines ?? []).map((l) => ({
       sku: l.sku,
       quantity: l.quantity,
-      unitPrice: l.unit_price_amount !== null && l.currency ? { amount: Number(l.unit_price_amount), currency: l.currency } : null,
+      unitPrice:
+        l.unit_price_amount !== null && l.currency
+          ? { amount: Number(l.unit_price_amount), currency: l.currency }
+          : null,
     })),
     totalAmount: r.total_amount === null ? null : Number(r.total_amount),
     currency: r.currency,

@@ -26,7 +26,11 @@ export class StaleOrderError extends Error {
 export class SqlOrderRepository implements OrderRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  async place(order: Order, placed: EnvelopeOf<'OrderPlaced'> & OutboxEntry, claim: IdempotencyClaim | null): Promise<PlaceResult> {
+  async place(
+    order: Order,
+    placed: EnvelopeOf<'OrderPlaced'> & OutboxEntry,
+    claim: IdempotencyClaim | null,
+  ): Promise<PlaceResult> {
     const s = order.snapshot();
     const values: unknown[] = [
       s.id,
@@ -72,16 +76,28 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   async findById(id: string): Promise<Order | null> {
-    const { rows } = await this.pool.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`, [id]);
+    const { rows } = await this.pool.query<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`,
+      [id],
+    );
     return rows[0] ? Order.restore(snapshotFromRow(rows[0])) : null;
   }
 
   async lockById(tx: Queryable, id: string): Promise<Order | null> {
-    const { rows } = await tx.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE`, [id]);
+    const { rows } = await tx.query<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE`,
+      [id],
+    );
     return rows[0] ? Order.restore(snapshotFromRow(rows[0])) : null;
   }
 
-  async save(tx: Queryable, order: Order, outbox: OutboxEntry[], history: HistoryEntry[], linesPriced: boolean): Promise<void> {
+  async save(
+    tx: Queryable,
+    order: Order,
+    outbox: OutboxEntry[],
+    history: HistoryEntry[],
+    linesPriced: boolean,
+  ): Promise<void> {
     const s = order.snapshot();
     const terminal = s.status === 'CANCELLED' || s.status === 'FULFILLED';
     const { rowCount } = await tx.query(
@@ -112,7 +128,12 @@ export class SqlOrderRepository implements OrderRepository {
         `UPDATE order_lines l SET unit_price_amount = x.amount, currency = x.currency
            FROM unnest($2::text[], $3::bigint[], $4::text[]) AS x(sku, amount, currency)
           WHERE l.order_id = $1 AND l.sku = x.sku`,
-        [s.id, s.lines.map((l) => l.sku), s.lines.map((l) => l.unitPrice?.amount ?? null), s.lines.map((l) => l.unitPrice?.currency ?? null)],
+        [
+          s.id,
+          s.lines.map((l) => l.sku),
+          s.lines.map((l) => l.unitPrice?.amount ?? null),
+          s.lines.map((l) => l.unitPrice?.currency ?? null),
+        ],
       );
     }
     if (outbox.length) {
@@ -168,7 +189,11 @@ export class SqlOrderRepository implements OrderRepository {
     }));
   }
 
-  async list(filter: { customerId?: string; status?: OrderStatus }, limit: number, cursor: string | null): Promise<OrderPage> {
+  async list(
+    filter: { customerId?: string; status?: OrderStatus },
+    limit: number,
+    cursor: string | null,
+  ): Promise<OrderPage> {
     const where: string[] = [];
     const values: unknown[] = [];
     if (filter.customerId) {
@@ -192,7 +217,10 @@ export class SqlOrderRepository implements OrderRepository {
     );
     const page = rows.slice(0, limit).map(snapshotFromRow);
     const last = page[page.length - 1];
-    return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null };
+    return {
+      items: page,
+      nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    };
   }
 }
 

@@ -33,10 +33,19 @@ export class OrdersController {
   ) {}
 
   @Post()
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body again returns the same order (200)' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key and body again returns the same order (200)',
+  })
   @ApiCreatedResponse({ type: OrderResponse, description: 'The order, PENDING until the saga decides' })
-  @ApiOkResponse({ type: OrderResponse, description: 'Replay of an earlier request with the same Idempotency-Key' })
-  @ApiBadRequestResponse({ description: 'VALIDATION.FAILED, REQUEST.MALFORMED_JSON, ORDER.* rule violations' })
+  @ApiOkResponse({
+    type: OrderResponse,
+    description: 'Replay of an earlier request with the same Idempotency-Key',
+  })
+  @ApiBadRequestResponse({
+    description: 'VALIDATION.FAILED, REQUEST.MALFORMED_JSON, ORDER.* rule violations',
+  })
   @ApiConflictResponse({ description: 'ORDER.IDEMPOTENCY_KEY_REUSED: same key, different body' })
   async place(
     @Body() body: PlaceOrderDto,
@@ -71,7 +80,10 @@ export class OrdersController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: OrderResponse, description: 'Status, lines, total, cancellation reason and history' })
+  @ApiOkResponse({
+    type: OrderResponse,
+    description: 'Status, lines, total, cancellation reason and history',
+  })
   @ApiNotFoundResponse({ description: 'ORDER.NOT_FOUND' })
   async get(@Param('id', UuidParamPipe) id: string): Promise<OrderResponse> {
     const { order, history } = await this.getOrder.execute(id);
@@ -82,15 +94,24 @@ export class OrdersController {
   @HttpCode(200)
   @ApiOkResponse({ type: OrderResponse, description: 'CANCELLED (CUSTOMER_REQUEST); compensations follow' })
   @ApiConflictResponse({ description: 'ORDER.NOT_CANCELLABLE' })
-  async cancel(@Param('id', UuidParamPipe) id: string, @CorrelationId() correlationId: string): Promise<OrderResponse> {
+  async cancel(
+    @Param('id', UuidParamPipe) id: string,
+    @CorrelationId() correlationId: string,
+  ): Promise<OrderResponse> {
     return OrderResponse.from(await this.cancelOrder.execute(id, correlationId));
   }
 
   @Post(':id/fulfill')
   @HttpCode(202)
-  @ApiOkResponse({ type: OrderResponse, description: 'Accepted: FULFILLED once stock is committed and payment captured' })
+  @ApiOkResponse({
+    type: OrderResponse,
+    description: 'Accepted: FULFILLED once stock is committed and payment captured',
+  })
   @ApiConflictResponse({ description: 'ORDER.NOT_FULFILLABLE' })
-  async fulfill(@Param('id', UuidParamPipe) id: string, @CorrelationId() correlationId: string): Promise<OrderResponse> {
+  async fulfill(
+    @Param('id', UuidParamPipe) id: string,
+    @CorrelationId() correlationId: string,
+  ): Promise<OrderResponse> {
     return OrderResponse.from(await this.fulfillOrder.execute(id, correlationId));
   }
 }

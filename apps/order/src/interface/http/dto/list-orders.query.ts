@@ -5,7 +5,10 @@ import { ORDER_STATUSES, OrderStatus } from '../../../domain/order-status';
 
 export class ListOrdersQuery {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID('all') customerId?: string;
-  @ApiPropertyOptional({ enum: ORDER_STATUSES }) @IsOptional() @IsIn([...ORDER_STATUSES]) status?: OrderStatus;
+  @ApiPropertyOptional({ enum: ORDER_STATUSES })
+  @IsOptional()
+  @IsIn([...ORDER_STATUSES])
+  status?: OrderStatus;
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
   @IsOptional()
   @Type(() => Number)

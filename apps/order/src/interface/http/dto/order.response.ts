@@ -11,7 +11,11 @@ class MoneyResponse {
 class OrderLineResponse {
   @ApiProperty() sku!: string;
   @ApiProperty() quantity!: number;
-  @ApiProperty({ type: MoneyResponse, nullable: true, description: 'Known once inventory has priced the order' })
+  @ApiProperty({
+    type: MoneyResponse,
+    nullable: true,
+    description: 'Known once inventory has priced the order',
+  })
   unitPrice!: MoneyResponse | null;
 }
 
@@ -30,14 +34,22 @@ export class OrderResponse {
   @ApiProperty({ format: 'uuid' }) customerId!: string;
   @ApiProperty({ enum: ORDER_STATUSES }) status!: OrderStatus;
   @ApiProperty({ type: [OrderLineResponse] }) lines!: OrderLineResponse[];
-  @ApiProperty({ type: MoneyResponse, nullable: true, description: 'Known once inventory has priced the order' })
+  @ApiProperty({
+    type: MoneyResponse,
+    nullable: true,
+    description: 'Known once inventory has priced the order',
+  })
   total!: MoneyResponse | null;
   @ApiProperty({ nullable: true, type: String }) cancellationReason!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) paymentId!: string | null;
   @ApiProperty({ nullable: true, type: String }) fulfillmentRequestedAt!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
-  @ApiProperty({ type: [HistoryResponse], required: false, description: 'What happened, in order (GET /orders/:id only)' })
+  @ApiProperty({
+    type: [HistoryResponse],
+    required: false,
+    description: 'What happened, in order (GET /orders/:id only)',
+  })
   history?: HistoryResponse[];
 
   static from(s: OrderSnapshot, history?: HistoryEntry[]): OrderResponse {
@@ -59,5 +71,6 @@ export class OrderResponse {
 
 export class OrderPageResponse {
   @ApiProperty({ type: [OrderResponse] }) items!: OrderResponse[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page' }) nextCursor!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page' })
+  nextCursor!: string | null;
 }
