@@ -9,7 +9,7 @@ import {
   replayDlq,
   StoredMessage,
 } from '@ordermesh/platform';
-import { eventually, SagaStack, withClient } from '@ordermesh/testing';
+import { eventually, quiescent, SagaStack, withClient } from '@ordermesh/testing';
 import { startStack } from './stack';
 import {
   countRows,
@@ -252,16 +252,12 @@ describe('reservation expiry racing the authorization (end to end)', () => {
       ids.push(await placeOrder(stack, [{ sku, quantity: 1 }]));
       await new Promise((r) => setTimeout(r, 37));
     }
-    const finals = await settled(
-      async () =>
-        Promise.all(
-          ids.map(async (id) => ({
-            order: await getOrder(stack, id),
-            payments: (await paymentsOf(stack, id)).map((p) => p.status),
-          })),
-        ),
-      2_500,
-      90_000,
+    await quiescent(stack, 120_000);
+    const finals = await Promise.all(
+      ids.map(async (id) => ({
+        order: await getOrder(stack, id),
+        payments: (await paymentsOf(stack, id)).map((p) => p.status),
+      })),
     );
     let confirmed = 0;
     for (const { order, payments } of finals) {

@@ -1,7 +1,7 @@
 // Throughput/latency/CPU benchmark of the embedded broker with kafkajs as the client.
 // Run: `npm run bench:kafka [-- --messages 200000 --value-bytes 1024 --batch 100 --concurrency 8 --partitions 4]`
 // Add `--broker host:port` to point the same load at an already running broker (then broker CPU
-// is not measured). The broker runs as a child process (the built CLI) so its CPU time is read
+// is not measured), `--broker-cpu-prof DIR` to write a V8 CPU profile of the broker process there. The broker runs as a child process (the built CLI) so its CPU time is read
 // from /proc/<pid>/stat independently of the client's. The last line printed is one JSON object.
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel, Message } from 'kafkajs';
+import { encodeRecordBatch, RawClient } from '../test/helpers/raw-protocol';
 
 interface Args {
   messages: number;
@@ -17,6 +18,7 @@ interface Args {
   concurrency: number;
   partitions: number;
   broker: string | null;
+  brokerCpuProf: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -38,6 +40,7 @@ function parseArgs(argv: string[]): Args {
     concurrency: num('concurrency', 8),
     partitions: num('partitions', 4),
     broker: get('broker') ?? null,
+    brokerCpuProf: get('broker-cpu-prof') ?? null,
   };
 }
 
@@ -59,10 +62,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[idx]!;
 }
 
-async function startBrokerProcess(dataDir: string, partitions: number): Promise<{ proc: ChildProcess; address: string }> {
+async function startBrokerProcess(dataDir: string, partitions: number, cpuProfDir: string | null): Promise<{ proc: ChildProcess; address: string }> {
   const cli = path.join(__dirname, '../src/cli.js');
   if (!fs.existsSync(cli)) throw new Error(`broker CLI not built at ${cli} (run: node tools/build.mjs)`);
-  const proc = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, '--partitions', String(partitions)], {
+  const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(cpuProfDir)] : [];
+  const proc = spawn(process.execPath, [...nodeArgs, cli, 'serve', '--port', '0', '--data-dir', dataDir, '--partitions', String(partitions)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const address = await new Promise<string>((resolve, reject) => {
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ekafka-bench-'));
   let broker: { proc: ChildProcess; address: string } | null = null;
   try {
-    if (!args.broker) broker = await startBrokerProcess(dataDir, args.partitions);
+    if (!args.broker) broker = await startBrokerProcess(dataDir, args.partitions, args.brokerCpuProf);
     const address = args.broker ?? broker!.address;
     const brokerPid = broker?.proc.pid ?? null;
     const cpuModel = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
@@ -184,7 +188,6 @@ async function main(): Promise<void> {
     const consumeClientCpu = clientCpuSeconds(process.cpuUsage(client1));
     const consumeBrokerCpu = brokerPid ? procCpuSeconds(brokerPid) - brokerCpu1 : 0;
     await consumer.disconnect();
-    await admin.disconnect();
     const consumeMsgsPerSec = total / consumeSec;
     const consumeMBps = consumedBytes / consumeSec / 1e6;
     const withJoinSec = (tc1 - tRun) / 1000;
@@ -193,6 +196,38 @@ async function main(): Promise<void> {
         `(${withJoinSec.toFixed(2)} s = ${Math.round(total / withJoinSec)} msgs/s counting the group join)`,
     );
     console.log(`consume CPU: broker ${consumeBrokerCpu.toFixed(2)} s, client ${consumeClientCpu.toFixed(2)} s`);
+
+    // ---- broker-only produce: the same load with pre-encoded batches over a minimal raw client,
+    // so the client costs next to nothing and the broker's own ceiling shows.
+    const rawTopic = `${topic}-raw`;
+    await admin.createTopics({ topics: [{ topic: rawTopic, numPartitions: args.partitions }], waitForLeaders: true });
+    const [host, portStr] = address.split(':');
+    const raw = await RawClient.connect(host!, Number(portStr));
+    const batchBytes = encodeRecordBatch({ records: Array.from({ length: args.batch }, () => ({ key: null, value })) });
+    let nextRaw = 0;
+    const rawBroker0 = brokerPid ? procCpuSeconds(brokerPid) : 0;
+    const rawClient0 = process.cpuUsage();
+    const tr0 = performance.now();
+    await Promise.all(
+      Array.from({ length: args.concurrency }, async () => {
+        while (nextRaw < sends) {
+          const s = nextRaw++;
+          const res = await raw.produce(rawTopic, s % args.partitions, batchBytes, -1);
+          if (res.errorCode !== 0) throw new Error(`raw produce failed with error ${res.errorCode}`);
+        }
+      }),
+    );
+    const rawSec = (performance.now() - tr0) / 1000;
+    const rawBrokerCpu = brokerPid ? procCpuSeconds(brokerPid) - rawBroker0 : 0;
+    const rawClientCpu = clientCpuSeconds(process.cpuUsage(rawClient0));
+    raw.close();
+    const rawMsgs = sends * args.batch;
+    const rawMsgsPerSec = rawMsgs / rawSec;
+    console.log(
+      `broker-only produce (pre-encoded batches, raw client): ${rawMsgs} msgs in ${rawSec.toFixed(2)} s = ${Math.round(rawMsgsPerSec)} msgs/s, ` +
+        `${((rawMsgs * args.valueBytes) / rawSec / 1e6).toFixed(1)} MB/s; CPU broker ${rawBrokerCpu.toFixed(2)} s, client ${rawClientCpu.toFixed(2)} s`,
+    );
+    await admin.disconnect();
 
     const brokerCpuSeconds = produceBrokerCpu + consumeBrokerCpu;
     const clientCpu = produceClientCpu + consumeClientCpu;
@@ -211,6 +246,8 @@ async function main(): Promise<void> {
         consumeMsgsPerSecInclJoin: Math.round(total / withJoinSec),
         produceP50Ms: round(percentile(latencies, 50)),
         produceP99Ms: round(percentile(latencies, 99)),
+        brokerOnlyProduceMsgsPerSec: Math.round(rawMsgsPerSec),
+        brokerOnlyProduceBrokerCpuSeconds: brokerPid ? round(rawBrokerCpu) : null,
         brokerCpuSeconds: brokerPid ? round(brokerCpuSeconds) : null,
         clientCpuSeconds: round(clientCpu),
         messages: args.messages,

@@ -1,7 +1,11 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Broker } from './broker';
 import { ErrorCode } from './errors';
 import { GroupCoordinator } from './group/coordinator';
 import { OffsetStore } from './group/offset-store';
+import { segmentFileName } from './log/partition-log';
 import { TopicStore } from './log/topic-store';
 import { ApiKey, FetchResponse, ProduceResponse, SCHEMAS } from './protocol/messages';
 import { Reader, Writer } from './protocol/primitives';
@@ -130,6 +134,28 @@ describe('Broker request handling', () => {
     expect(fpart0(await b.call(ApiKey.Fetch, 11, fetchReq('t', 7, 0))).errorCode).toBe(
       ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
     );
+  });
+
+  it('answers pre-v2-message-format Produce/Fetch versions with UNSUPPORTED_VERSION per partition', async () => {
+    for (const v of [0, 1, 2]) {
+      expect(
+        part0(await b.call(ApiKey.Produce, v, produceReq('old', 0, buildBatch({ recordsCount: 1 })))),
+      ).toMatchObject({
+        index: 0,
+        errorCode: ErrorCode.UNSUPPORTED_VERSION,
+      });
+    }
+    expect(
+      await b.call(ApiKey.Produce, 2, produceReq('old', 0, buildBatch({ recordsCount: 1 }), 0)),
+    ).toBeNull();
+    for (const v of [0, 3]) {
+      expect(fpart0(await b.call(ApiKey.Fetch, v, fetchReq('old', 0, 0))).errorCode).toBe(
+        ErrorCode.UNSUPPORTED_VERSION,
+      );
+    }
+    // nothing was appended or auto-created by the rejected requests
+    const md = (await b.call(ApiKey.Metadata, 1, { topics: null })) as { topics: unknown[] };
+    expect(md.topics).toEqual([]);
   });
 
   it('rejects corrupt batches and unknown partitions; acks=0 produces no response', async () => {
@@ -388,5 +414,75 @@ describe('Broker request handling', () => {
     expect((await b.call(ApiKey.FindCoordinator, 2, { key: 'tx', keyType: 1 }))?.errorCode).toBe(
       ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
     );
+  });
+});
+
+describe('Broker storage failures', () => {
+  const fullDevice = '/dev/full'; // every write fails with ENOSPC (Linux)
+  const maybe = fs.existsSync(fullDevice) ? it : it.skip;
+
+  maybe('answers KAFKA_STORAGE_ERROR when the segment write fails, and keeps serving', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ek-io-'));
+    const errors: string[] = [];
+    const log = (level: string, msg: string): void => {
+      if (level === 'error') errors.push(msg);
+    };
+    const opts = { dataDir: dir, segmentBytes: 1 << 20, retentionMs: -1, retentionBytes: -1, log };
+    const first = new TopicStore(opts);
+    first.create('io', 2);
+    await first.close();
+    // partition 0's active segment now points at a device that rejects every write
+    const seg = path.join(dir, 'io-0', segmentFileName(0));
+    fs.rmSync(seg);
+    fs.symlinkSync(fullDevice, seg);
+    const topics = new TopicStore(opts);
+    const groups = new GroupCoordinator({
+      initialRebalanceDelayMs: 0,
+      minSessionTimeoutMs: 100,
+      maxSessionTimeoutMs: 60_000,
+      log,
+    });
+    const broker = new Broker(
+      {
+        nodeId: 1,
+        advertisedHost: '127.0.0.1',
+        port: 9092,
+        defaultPartitions: 1,
+        autoCreateTopics: true,
+        log,
+      },
+      topics,
+      groups,
+      new OffsetStore(null),
+    );
+    const produce = async (partition: number): Promise<Msg> => {
+      const w = new Writer();
+      encodeFields(
+        w,
+        SCHEMAS[ApiKey.Produce].request,
+        produceReq('io', partition, buildBatch({ recordsCount: 2 })),
+        7,
+      );
+      const out = await broker.handle(
+        { apiKey: 0, apiVersion: 7, correlationId: 1, clientId: 'c' },
+        new Reader(w.toBuffer()),
+        {
+          clientHost: '/h',
+          id: 1,
+        },
+      );
+      return part0(decodeFields(new Reader(Buffer.concat(out ?? [])), SCHEMAS[ApiKey.Produce].response, 7));
+    };
+    try {
+      expect((await produce(0)).errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+      expect(errors).toContain('log append failed');
+      expect(topics.get('io')?.partitions[0].log.highWatermark).toBe(0);
+      expect(await produce(1)).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    } finally {
+      broker.stop();
+      groups.close();
+      await topics.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

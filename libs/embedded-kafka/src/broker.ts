@@ -95,12 +95,11 @@ export function unsupportedApiVersionsBody(): Buffer[] {
 
 type Result = Msg | Promise<Msg> | null;
 
+/** A failed system call (ENOSPC, EIO, ...). Duck-typed: such errors may come from another realm. */
 function isIoError(err: unknown): err is NodeJS.ErrnoException {
-  return (
-    err instanceof Error &&
-    typeof (err as NodeJS.ErrnoException).code === 'string' &&
-    typeof (err as NodeJS.ErrnoException).syscall === 'string'
-  );
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as NodeJS.ErrnoException;
+  return typeof e.code === 'string' && typeof e.syscall === 'string' && typeof e.message === 'string';
 }
 
 export class Broker {
@@ -130,9 +129,17 @@ export class Broker {
     const schema = SCHEMAS[apiKey];
     if (!schema) throw new CloseConnectionError(`unknown api key ${apiKey}`);
     if (apiKey === ApiKey.ApiVersions && v > schema.max) return unsupportedApiVersionsBody();
-    if (v < schema.min || v > schema.max)
-      throw new CloseConnectionError(`unsupported version ${v} of ${schema.name}`);
+    if (v < 0 || v > schema.max) throw new CloseConnectionError(`unsupported version ${v} of ${schema.name}`);
     const req = decodeFields(body, schema.request, v);
+    if (v < schema.min) {
+      // Only Produce < 3 / Fetch < 4 (pre-v2 message formats) fall below a minimum. Their classic
+      // layouts are fully described by the schemas, so answer per partition instead of hanging up.
+      const resp = this.unsupportedVersionResponse(apiKey, req);
+      if (resp === null) return null;
+      const w = new Writer();
+      encodeFields(w, schema.response, resp, v);
+      return w.finish();
+    }
     const result = this.dispatch(apiKey, v, req, header, client);
     if (result === null) return null;
     const encode = (resp: Msg): Buffer[] => {
@@ -142,6 +149,43 @@ export class Broker {
     };
     return result instanceof Promise ? result.then(encode) : encode(result);
   };
+
+  private unsupportedVersionResponse(apiKey: number, req: Msg): Msg | null {
+    const code = ErrorCode.UNSUPPORTED_VERSION;
+    if (apiKey === ApiKey.Produce) {
+      const r = req as unknown as ProduceRequest;
+      if (r.acks === 0) return null;
+      const responses = r.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          index: p.index,
+          errorCode: code,
+          baseOffset: -1,
+          logAppendTimeMs: -1,
+          logStartOffset: -1,
+        })),
+      }));
+      return { responses, throttleTimeMs: 0 };
+    }
+    if (apiKey === ApiKey.Fetch) {
+      const r = req as unknown as FetchRequest;
+      const responses = r.topics.map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((p): FetchPartitionResponse => ({
+          partitionIndex: p.partition,
+          errorCode: code,
+          highWatermark: -1,
+          lastStableOffset: -1,
+          logStartOffset: -1,
+          abortedTransactions: [],
+          preferredReadReplica: -1,
+          records: EMPTY,
+        })),
+      }));
+      return { throttleTimeMs: 0, errorCode: code, sessionId: 0, responses };
+    }
+    throw new CloseConnectionError(`unsupported version of api ${apiKey}`);
+  }
 
   private dispatch(apiKey: number, v: number, req: Msg, header: RequestHeader, client: ClientInfo): Result {
     const m = <T>(x: T): Msg => x as unknown as Msg;

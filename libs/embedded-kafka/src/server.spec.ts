@@ -195,7 +195,8 @@ describe('broker over TCP', () => {
 
   it('closes connections on unknown api keys, unsupported versions, garbage and oversize frames, and keeps serving', async () => {
     expect(await rawExchange(broker.port, frame(4242, 0, 1), true)).toBe('closed');
-    expect(await rawExchange(broker.port, frame(ApiKey.Produce, 2, 1), true)).toBe('closed');
+    expect(await rawExchange(broker.port, frame(ApiKey.Produce, 8, 1), true)).toBe('closed');
+    expect(await rawExchange(broker.port, frame(ApiKey.Metadata, 9, 1), true)).toBe('closed');
     expect(
       await rawExchange(broker.port, frame(ApiKey.Metadata, 1, 1, Buffer.from('7fffffff', 'hex')), true),
     ).toBe('closed');

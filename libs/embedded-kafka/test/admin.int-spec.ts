@@ -178,6 +178,30 @@ describe('admin API (kafkajs)', () => {
     expect(afterReset[0]!.partitions.map((p) => p.offset)).toEqual(['0', '0']);
   });
 
+  it('deleting a topic drops its committed offsets; a re-created topic starts clean for the group', async () => {
+    const kafka = ctx.kafka(broker);
+    const admin = await ctx.admin(kafka);
+    const topic = uniqueName('adm-recreate');
+    const groupId = uniqueName('adm-recreate-group');
+    await createTopic(admin, topic, 1);
+    const producer = await ctx.producer(kafka);
+    await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ value: `old${i}` })) });
+    const consumer = ctx.consumer(kafka, { groupId, maxWaitTimeInMs: 100 });
+    let seen = 0;
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ autoCommitThreshold: 1, eachMessage: async () => void seen++ });
+    await waitFor('5 consumed', () => seen === 5);
+    await waitFor('commit at 5', async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions[0]!.offset === '5');
+    await consumer.disconnect();
+
+    await admin.deleteTopics({ topics: [topic] });
+    await createTopic(admin, topic, 1);
+    const [after] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    expect(after!.partitions).toEqual([{ partition: 0, offset: '-1', metadata: null }]);
+    expect(await admin.fetchTopicOffsets(topic)).toEqual([{ partition: 0, offset: '0', high: '0', low: '0' }]);
+  });
+
   it('describeGroups of an unknown group reports Dead with no members', async () => {
     const admin = await ctx.admin(ctx.kafka(broker));
     const { groups } = await admin.describeGroups([uniqueName('ghost')]);

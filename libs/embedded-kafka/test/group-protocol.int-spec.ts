@@ -129,5 +129,16 @@ describe('consumer group protocol', () => {
 
     await producer.send({ topic, messages: childParts.map((p) => ({ value: `orphan-${p}`, partition: p })) });
     await waitFor('A to consume the evicted member’s partitions', () => childParts.every((p) => a.received.some((r) => r.value === `orphan-${p}`)));
+
+    // The frozen member wakes up (think: a long GC pause or a suspended laptop): its stale member id
+    // is rejected, it rejoins as a new member and the partitions are split again.
+    const joinsBefore = frozen.joins;
+    frozen.signal('SIGCONT');
+    await waitFor('the woken member to rejoin and get a share', () => frozen.joins > joinsBefore && frozen.assignment.length === 2 && a.assignment().length === 2, 30_000);
+    expect([...frozen.assignment, ...a.assignment()].sort()).toEqual([0, 1, 2, 3]);
+    await waitFor('a Stable 2-member group again', async () => {
+      const { groups: g } = await admin.describeGroups([groupId]);
+      return g[0]!.state === 'Stable' && g[0]!.members.length === 2;
+    });
   });
 });

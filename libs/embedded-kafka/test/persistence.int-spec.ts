@@ -274,6 +274,34 @@ describe('CLI: serve, SIGTERM, restart', () => {
     expect(await withTimeout(second.exit, 15_000, 'second CLI exit')).toEqual({ code: 0, signal: null });
   });
 
+  it('rejects bad arguments with the usage and status 2, and a taken port with a non-zero exit', async () => {
+    const run = (args: string[]): Promise<{ code: number | null; stderr: string }> =>
+      withTimeout(
+        new Promise((resolve) => {
+          const p = spawn(process.execPath, [cli, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+          procs.push(p);
+          let stderr = '';
+          p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+          p.once('close', (code) => resolve({ code, stderr }));
+        }),
+        20_000,
+        `cli ${args.join(' ')}`,
+      );
+    for (const args of [['serve', '--port', 'abc'], ['serve', '--bogus'], ['frobnicate'], []]) {
+      const r = await run(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/usage: embedded-kafka serve/);
+    }
+    const first = await serve(ctx.tempDir('ekafka-cli-port-'));
+    const port = first.address.split(':')[1]!;
+    const clash = await run(['serve', '--port', port]);
+    expect(clash.code).not.toBe(0);
+    expect(clash.code).not.toBeNull();
+    expect(clash.stderr).toMatch(/EADDRINUSE|in use/i);
+    first.proc.kill('SIGTERM');
+    expect(await withTimeout(first.exit, 15_000, 'CLI exit')).toEqual({ code: 0, signal: null });
+  });
+
   it('acknowledged records and commits survive a SIGKILL of the broker process (no shutdown flush)', async () => {
     const dataDir = ctx.tempDir('ekafka-kill-');
     const topic = uniqueName('kill');

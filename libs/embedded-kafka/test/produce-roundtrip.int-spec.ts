@@ -154,6 +154,31 @@ describe('produce → consume round trip (kafkajs)', () => {
     });
   });
 
+  it('concurrent producers on one partition: every message exactly once, contiguous offsets, per-producer order kept', async () => {
+    const topic = uniqueName('concurrent');
+    const kafka = ctx.kafka(broker);
+    const admin = await ctx.admin(kafka);
+    await createTopic(admin, topic, 1);
+    const PRODUCERS = 8;
+    const SENDS = 25;
+    const PER_SEND = 20;
+    const producers = await Promise.all(Array.from({ length: PRODUCERS }, () => ctx.producer(ctx.kafka(broker))));
+    await Promise.all(
+      producers.map(async (p, w) => {
+        for (let s = 0; s < SENDS; s++) {
+          await p.send({ topic, acks: s % 2 === 0 ? -1 : 1, messages: Array.from({ length: PER_SEND }, (_, i) => ({ key: `w${w}`, value: `${w}:${s * PER_SEND + i}` })) });
+        }
+      }),
+    );
+    const total = PRODUCERS * SENDS * PER_SEND;
+    const got = await consumeAll(topic, total);
+    expect(got.map((g) => Number(g.message.offset))).toEqual(Array.from({ length: total }, (_, i) => i));
+    for (let w = 0; w < PRODUCERS; w++) {
+      const seq = got.filter((g) => g.message.key!.toString() === `w${w}`).map((g) => Number(g.message.value!.toString().split(':')[1]));
+      expect(seq).toEqual(Array.from({ length: SENDS * PER_SEND }, (_, i) => i));
+    }
+  });
+
   it('rejects produce to an unknown topic when auto-creation is off', async () => {
     const b = await ctx.startBroker({ autoCreateTopics: false });
     const kafka = ctx.kafka(b, { retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 } });

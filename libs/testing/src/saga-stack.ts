@@ -1,10 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule } from '@nestjs/common';
 import { startBroker, RunningBroker } from '@ordermesh/embedded-kafka';
-import { createHttpApp } from '@ordermesh/platform';
+import { TOPICS } from '@ordermesh/contracts';
+import { consumerLag, createHttpApp, createKafka } from '@ordermesh/platform';
 import { ServiceName, SERVICES } from '@ordermesh/devstack';
 import { request, TestResponse } from './http';
-import { createTestDatabase, TestDatabase } from './test-database';
+import { createTestDatabase, TestDatabase, withClient } from './test-database';
 
 /** How a test builds one service: its root module from an environment (the app's own config loader). */
 export type ServiceFactory = (env: Record<string, string>) => DynamicModule;
@@ -105,4 +106,39 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * Waits until the system has nothing left to do: every outbox row is published and every service's consumer
+ * group has committed up to the end of every topic it reads — twice in a row, so nothing was in flight between.
+ */
+export async function quiescent(stack: SagaStack, timeoutMs = 60_000): Promise<void> {
+  const kafka = createKafka(
+    { brokers: [stack.broker.address], clientId: 'quiescence-probe' },
+    () => undefined,
+  );
+  const consumes: Record<ServiceName, string[]> = {
+    order: [TOPICS.inventory, TOPICS.payment],
+    inventory: [TOPICS.order, TOPICS.payment],
+    payment: [TOPICS.order, TOPICS.inventory],
+  };
+  const idle = async (): Promise<boolean> => {
+    for (const s of SERVICES) {
+      const backlog = await withClient(stack.databases[s].url, async (c) =>
+        Number((await c.query('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')).rows[0].n),
+      );
+      if (backlog > 0) return false;
+      const lag = await consumerLag(kafka, `${s}-service`, consumes[s]);
+      if (lag.some((p) => p.lag > 0)) return false;
+    }
+    return true;
+  };
+  const deadline = Date.now() + timeoutMs;
+  let streak = 0;
+  while (Date.now() < deadline) {
+    streak = (await idle()) ? streak + 1 : 0;
+    if (streak >= 2) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the system did not become quiescent within ${timeoutMs} ms`);
 }

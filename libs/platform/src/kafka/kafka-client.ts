@@ -110,8 +110,12 @@ export class KafkaPublisher implements MessagePublisher {
 export interface ConsumerRunOptions {
   groupId: string;
   topics: string[];
-  /** Called for each message, in offset order per partition; resolves when the message may be committed. */
-  onMessage: (message: InboundMessage) => Promise<void>;
+  /**
+   * Called with consecutive messages of one partition (in offset order, at most `maxBatch`); resolves when all of
+   * them may be committed.
+   */
+  onMessages: (messages: InboundMessage[]) => Promise<void>;
+  maxBatch?: number;
   sessionTimeoutMs?: number;
   /** Partitions processed concurrently (order holds within a partition). */
   partitionsConsumedConcurrently?: number;
@@ -147,21 +151,27 @@ export class KafkaEventConsumer {
         isStale,
         commitOffsetsIfNecessary,
       }) => {
-        for (const m of batch.messages) {
+        const maxBatch = opts.maxBatch ?? 100;
+        for (let i = 0; i < batch.messages.length; i += maxBatch) {
           if (!isRunning() || isStale()) break;
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(m.headers ?? {})) {
-            if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : v.toString();
-          }
-          await opts.onMessage({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key?.toString() ?? null,
-            value: m.value,
-            headers,
-          });
-          resolveOffset(m.offset);
+          const chunk = batch.messages.slice(i, i + maxBatch);
+          await opts.onMessages(
+            chunk.map((m) => {
+              const headers: Record<string, string> = {};
+              for (const [k, v] of Object.entries(m.headers ?? {})) {
+                if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : v.toString();
+              }
+              return {
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: m.offset,
+                key: m.key?.toString() ?? null,
+                value: m.value,
+                headers,
+              };
+            }),
+          );
+          resolveOffset(chunk[chunk.length - 1]!.offset);
           await heartbeat();
         }
         await commitOffsetsIfNecessary();

@@ -74,3 +74,39 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<StoredMess
   }
   return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
 }
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  committed: string;
+  high: string;
+  lag: number;
+}
+
+/** Per-partition lag of a consumer group: high watermark minus committed offset (no commit yet = from the start). */
+export async function consumerLag(kafka: Kafka, groupId: string, topics: string[]): Promise<PartitionLag[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const committed = await admin.fetchOffsets({ groupId, topics });
+    const out: PartitionLag[] = [];
+    for (const topic of topics) {
+      const highs = await admin.fetchTopicOffsets(topic);
+      const mine = committed.find((c) => c.topic === topic)?.partitions ?? [];
+      for (const h of highs) {
+        const c = mine.find((p) => p.partition === h.partition)?.offset ?? '-1';
+        const start = BigInt(c) < 0n ? BigInt(h.low) : BigInt(c);
+        out.push({
+          topic,
+          partition: h.partition,
+          committed: c,
+          high: h.high,
+          lag: Number(BigInt(h.high) - start),
+        });
+      }
+    }
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -43,8 +43,8 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
         await this.consumer.start({
           groupId: consumerName,
           topics: options.consumes,
-          onMessage: async (message) => {
-            await this.processor!.process(message);
+          onMessages: async (messages) => {
+            await this.processor!.processBatch(messages);
           },
         });
       }
