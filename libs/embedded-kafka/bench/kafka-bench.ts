@@ -62,16 +62,27 @@ function percentile(sorted: number[], p: number): number {
   return sorted[idx]!;
 }
 
-async function startBrokerProcess(dataDir: string, partitions: number, cpuProfDir: string | null): Promise<{ proc: ChildProcess; address: string }> {
+async function startBrokerProcess(
+  dataDir: string,
+  partitions: number,
+  cpuProfDir: string | null,
+): Promise<{ proc: ChildProcess; address: string }> {
   const cli = path.join(__dirname, '../src/cli.js');
   if (!fs.existsSync(cli)) throw new Error(`broker CLI not built at ${cli} (run: node tools/build.mjs)`);
   const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(cpuProfDir)] : [];
-  const proc = spawn(process.execPath, [...nodeArgs, cli, 'serve', '--port', '0', '--data-dir', dataDir, '--partitions', String(partitions)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [...nodeArgs, cli, 'serve', '--port', '0', '--data-dir', dataDir, '--partitions', String(partitions)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`broker did not print its listening line in 20 s: ${out}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`broker did not print its listening line in 20 s: ${out}`)),
+      20_000,
+    );
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (\S+?):(\d+)/.exec(out);
@@ -111,7 +122,15 @@ async function main(): Promise<void> {
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     // warm-up (JIT, connections, metadata); not counted
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: args.batch }, (_, i) => ({ key: `warm-${i}`, value, partition: i % args.partitions })) });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: args.batch }, (_, i) => ({
+        key: `warm-${i}`,
+        value,
+        partition: i % args.partitions,
+      })),
+    });
 
     // ---- produce
     const sends = Math.ceil(args.messages / args.batch);
@@ -140,7 +159,8 @@ async function main(): Promise<void> {
 
     const offsets = await admin.fetchTopicOffsets(topic);
     const stored = offsets.reduce((n, o) => n + Number(o.high), 0) - args.batch; // minus warm-up
-    if (stored !== args.messages) throw new Error(`broker holds ${stored} messages, expected ${args.messages}`);
+    if (stored !== args.messages)
+      throw new Error(`broker holds ${stored} messages, expected ${args.messages}`);
 
     latencies.sort((a, b) => a - b);
     const produceMsgsPerSec = args.messages / produceSec;
@@ -149,11 +169,17 @@ async function main(): Promise<void> {
       `produce: ${args.messages} msgs in ${produceSec.toFixed(2)} s = ${Math.round(produceMsgsPerSec)} msgs/s, ${produceMBps.toFixed(1)} MB/s; ` +
         `send latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms`,
     );
-    console.log(`produce CPU: broker ${produceBrokerCpu.toFixed(2)} s, client ${produceClientCpu.toFixed(2)} s`);
+    console.log(
+      `produce CPU: broker ${produceBrokerCpu.toFixed(2)} s, client ${produceClientCpu.toFixed(2)} s`,
+    );
 
     // ---- consume
     const total = args.messages + args.batch;
-    const consumer = kafka.consumer({ groupId: `${topic}-group`, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 });
+    const consumer = kafka.consumer({
+      groupId: `${topic}-group`,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     let consumed = 0;
@@ -181,7 +207,10 @@ async function main(): Promise<void> {
     const tc1 = await Promise.race([
       done,
       new Promise<number>((_, reject) => {
-        consumeTimer = setTimeout(() => reject(new Error(`consume timed out at ${consumed}/${total}`)), 300_000);
+        consumeTimer = setTimeout(
+          () => reject(new Error(`consume timed out at ${consumed}/${total}`)),
+          300_000,
+        );
       }),
     ]).finally(() => clearTimeout(consumeTimer));
     const consumeSec = (tc1 - tc0) / 1000;
@@ -195,15 +224,22 @@ async function main(): Promise<void> {
       `consume: ${total} msgs in ${consumeSec.toFixed(2)} s from the first batch = ${Math.round(consumeMsgsPerSec)} msgs/s, ${consumeMBps.toFixed(1)} MB/s ` +
         `(${withJoinSec.toFixed(2)} s = ${Math.round(total / withJoinSec)} msgs/s counting the group join)`,
     );
-    console.log(`consume CPU: broker ${consumeBrokerCpu.toFixed(2)} s, client ${consumeClientCpu.toFixed(2)} s`);
+    console.log(
+      `consume CPU: broker ${consumeBrokerCpu.toFixed(2)} s, client ${consumeClientCpu.toFixed(2)} s`,
+    );
 
     // ---- broker-only produce: the same load with pre-encoded batches over a minimal raw client,
     // so the client costs next to nothing and the broker's own ceiling shows.
     const rawTopic = `${topic}-raw`;
-    await admin.createTopics({ topics: [{ topic: rawTopic, numPartitions: args.partitions }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic: rawTopic, numPartitions: args.partitions }],
+      waitForLeaders: true,
+    });
     const [host, portStr] = address.split(':');
     const raw = await RawClient.connect(host!, Number(portStr));
-    const batchBytes = encodeRecordBatch({ records: Array.from({ length: args.batch }, () => ({ key: null, value })) });
+    const batchBytes = encodeRecordBatch({
+      records: Array.from({ length: args.batch }, () => ({ key: null, value })),
+    });
     let nextRaw = 0;
     const rawBroker0 = brokerPid ? procCpuSeconds(brokerPid) : 0;
     const rawClient0 = process.cpuUsage();
@@ -232,9 +268,15 @@ async function main(): Promise<void> {
     const brokerCpuSeconds = produceBrokerCpu + consumeBrokerCpu;
     const clientCpu = produceClientCpu + consumeClientCpu;
     if (brokerPid) {
-      console.log(`total CPU for the same traffic: broker ${brokerCpuSeconds.toFixed(2)} s vs kafkajs client ${clientCpu.toFixed(2)} s (ratio ${(brokerCpuSeconds / clientCpu).toFixed(2)})`);
+      console.log(
+        `total CPU for the same traffic: broker ${brokerCpuSeconds.toFixed(2)} s vs kafkajs client ${clientCpu.toFixed(2)} s (ratio ${(brokerCpuSeconds / clientCpu).toFixed(2)})`,
+      );
     }
-    const targets = { produce: produceMsgsPerSec >= 50_000, consume: consumeMsgsPerSec >= 50_000, cpu: brokerPid ? brokerCpuSeconds < clientCpu : null };
+    const targets = {
+      produce: produceMsgsPerSec >= 50_000,
+      consume: consumeMsgsPerSec >= 50_000,
+      cpu: brokerPid ? brokerCpuSeconds < clientCpu : null,
+    };
     console.log(`targets (≥50k msgs/s each way, broker CPU < client CPU): ${JSON.stringify(targets)}`);
     const round = (n: number, d = 2): number => Math.round(n * 10 ** d) / 10 ** d;
     console.log(
@@ -261,9 +303,14 @@ async function main(): Promise<void> {
     );
   } finally {
     if (broker && broker.proc.exitCode === null) {
-      const exited = new Promise<number | null>((resolve) => broker!.proc.once('exit', (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) =>
+        broker!.proc.once('exit', (code) => resolve(code)),
+      );
       broker.proc.kill('SIGTERM');
-      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
+      const code = await Promise.race([
+        exited,
+        new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000)),
+      ]);
       if (code === 'timeout') broker.proc.kill('SIGKILL');
       else if (code !== 0) console.error(`broker exited with ${code} after SIGTERM`);
     }

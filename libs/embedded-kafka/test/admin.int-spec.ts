@@ -19,14 +19,27 @@ describe('admin API (kafkajs)', () => {
     const admin = await ctx.admin(ctx.kafka(broker));
     const a = uniqueName('adm-a');
     const b = uniqueName('adm-b');
-    expect(await admin.createTopics({ topics: [{ topic: a, numPartitions: 3 }, { topic: b, numPartitions: 1 }], waitForLeaders: true })).toBe(true);
+    expect(
+      await admin.createTopics({
+        topics: [
+          { topic: a, numPartitions: 3 },
+          { topic: b, numPartitions: 1 },
+        ],
+        waitForLeaders: true,
+      }),
+    ).toBe(true);
 
     const listed = await admin.listTopics();
     expect(listed).toEqual(expect.arrayContaining([a, b]));
 
     const md = await admin.fetchTopicMetadata({ topics: [a, b] });
     const byName = new Map(md.topics.map((t) => [t.name, t]));
-    expect(byName.get(a)!.partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2]);
+    expect(
+      byName
+        .get(a)!
+        .partitions.map((p) => p.partitionId)
+        .sort(),
+    ).toEqual([0, 1, 2]);
     expect(byName.get(b)!.partitions.map((p) => p.partitionId)).toEqual([0]);
     const cluster = await admin.describeCluster();
     expect(cluster.brokers).toHaveLength(1);
@@ -48,7 +61,9 @@ describe('admin API (kafkajs)', () => {
     expect((await admin.fetchTopicMetadata({ topics: [c] })).topics[0]!.partitions).toHaveLength(2);
 
     // invalid requests carry the broker's error through
-    await expect(admin.createTopics({ topics: [{ topic: uniqueName('zero'), numPartitions: 0 }] })).rejects.toThrow();
+    await expect(
+      admin.createTopics({ topics: [{ topic: uniqueName('zero'), numPartitions: 0 }] }),
+    ).rejects.toThrow();
     await expect(admin.createTopics({ topics: [{ topic: 'bad/name!' }] })).rejects.toThrow();
 
     await admin.deleteTopics({ topics: [a, c] });
@@ -73,8 +88,22 @@ describe('admin API (kafkajs)', () => {
     const producer = await ctx.producer(kafka);
     const t0 = Date.now() - 100_000;
     // partition 0: 10 messages at t0, t0+1000, ...; partition 1: 3 messages
-    await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ value: `p0-${i}`, partition: 0, timestamp: String(t0 + i * 1000) })) });
-    await producer.send({ topic, messages: Array.from({ length: 3 }, (_, i) => ({ value: `p1-${i}`, partition: 1, timestamp: String(t0 + i * 1000) })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 10 }, (_, i) => ({
+        value: `p0-${i}`,
+        partition: 0,
+        timestamp: String(t0 + i * 1000),
+      })),
+    });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 3 }, (_, i) => ({
+        value: `p1-${i}`,
+        partition: 1,
+        timestamp: String(t0 + i * 1000),
+      })),
+    });
 
     const offsets = (await admin.fetchTopicOffsets(topic)).sort((x, y) => x.partition - y.partition);
     expect(offsets).toEqual([
@@ -83,7 +112,9 @@ describe('admin API (kafkajs)', () => {
     ]);
 
     const at = async (ts: number): Promise<string[]> =>
-      (await admin.fetchTopicOffsetsByTimestamp(topic, ts)).sort((x, y) => x.partition - y.partition).map((o) => o.offset);
+      (await admin.fetchTopicOffsetsByTimestamp(topic, ts))
+        .sort((x, y) => x.partition - y.partition)
+        .map((o) => o.offset);
     expect(await at(t0 - 1)).toEqual(['0', '0']); // before everything → first offset
     expect(await at(t0)).toEqual(['0', '0']); // exact match
     expect(await at(t0 + 1)).toEqual(['1', '1']); // first with timestamp >= ts
@@ -91,7 +122,11 @@ describe('admin API (kafkajs)', () => {
     expect(await at(t0 + 9000)).toEqual(['9', '3']);
     expect(await at(t0 + 9001)).toEqual(['10', '3']);
     // no timestamp → kafkajs asks for the latest offsets
-    expect((await admin.fetchTopicOffsetsByTimestamp(topic)).sort((x, y) => x.partition - y.partition).map((o) => o.offset)).toEqual(['10', '3']);
+    expect(
+      (await admin.fetchTopicOffsetsByTimestamp(topic))
+        .sort((x, y) => x.partition - y.partition)
+        .map((o) => o.offset),
+    ).toEqual(['10', '3']);
   });
 
   it('fetchOffsets, describeGroups, listGroups while a consumer is active', async () => {
@@ -101,7 +136,10 @@ describe('admin API (kafkajs)', () => {
     const groupId = uniqueName('adm-group');
     await createTopic(admin, topic, 2);
     const producer = await ctx.producer(kafka);
-    await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 20 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })),
+    });
 
     // unknown group: no commits → -1 per partition
     const none = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -110,7 +148,12 @@ describe('admin API (kafkajs)', () => {
       { partition: 1, offset: '-1', metadata: null },
     ]);
 
-    const consumer = ctx.consumer(kafka, { groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+    const consumer = ctx.consumer(kafka, {
+      groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 100,
+    });
     let seen = 0;
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -127,7 +170,9 @@ describe('admin API (kafkajs)', () => {
     expect(described.members).toHaveLength(1);
     const member = described.members[0]!;
     expect(member.clientId).toMatch(/^it-/);
-    expect(AssignerProtocol.MemberAssignment.decode(member.memberAssignment)!.assignment).toEqual({ [topic]: [0, 1] });
+    expect(AssignerProtocol.MemberAssignment.decode(member.memberAssignment)!.assignment).toEqual({
+      [topic]: [0, 1],
+    });
     expect(AssignerProtocol.MemberMetadata.decode(member.memberMetadata)!.topics).toEqual([topic]);
 
     const { groups } = await admin.listGroups();
@@ -142,7 +187,10 @@ describe('admin API (kafkajs)', () => {
     expect(allTopics.map((t) => t.topic)).toEqual([topic]);
 
     await consumer.disconnect();
-    await waitFor('group to be Empty', async () => (await admin.describeGroups([groupId])).groups[0]!.state === 'Empty');
+    await waitFor(
+      'group to be Empty',
+      async () => (await admin.describeGroups([groupId])).groups[0]!.state === 'Empty',
+    );
     // committed offsets outlive the members
     const [kept] = await admin.fetchOffsets({ groupId, topics: [topic] });
     expect(kept!.partitions.map((p) => p.offset)).toEqual(['10', '10']);
@@ -156,8 +204,16 @@ describe('admin API (kafkajs)', () => {
     const groupId = uniqueName('adm-group2');
     await createTopic(admin, topic, 2);
     const producer = await ctx.producer(kafka);
-    await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })) });
-    const consumer = ctx.consumer(kafka, { groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 20 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })),
+    });
+    const consumer = ctx.consumer(kafka, {
+      groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 100,
+    });
     let seen = 0;
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -168,7 +224,10 @@ describe('admin API (kafkajs)', () => {
       return t!.partitions.every((p) => p.offset === '10');
     });
     await consumer.disconnect();
-    await waitFor('group to be Empty', async () => (await admin.describeGroups([groupId])).groups[0]!.state === 'Empty');
+    await waitFor(
+      'group to be Empty',
+      async () => (await admin.describeGroups([groupId])).groups[0]!.state === 'Empty',
+    );
     await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '4' }] });
     const afterSet = await admin.fetchOffsets({ groupId, topics: [topic] });
     expect(afterSet[0]!.partitions.find((p) => p.partition === 0)!.offset).toBe('4');
@@ -192,14 +251,19 @@ describe('admin API (kafkajs)', () => {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ autoCommitThreshold: 1, eachMessage: async () => void seen++ });
     await waitFor('5 consumed', () => seen === 5);
-    await waitFor('commit at 5', async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions[0]!.offset === '5');
+    await waitFor(
+      'commit at 5',
+      async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions[0]!.offset === '5',
+    );
     await consumer.disconnect();
 
     await admin.deleteTopics({ topics: [topic] });
     await createTopic(admin, topic, 1);
     const [after] = await admin.fetchOffsets({ groupId, topics: [topic] });
     expect(after!.partitions).toEqual([{ partition: 0, offset: '-1', metadata: null }]);
-    expect(await admin.fetchTopicOffsets(topic)).toEqual([{ partition: 0, offset: '0', high: '0', low: '0' }]);
+    expect(await admin.fetchTopicOffsets(topic)).toEqual([
+      { partition: 0, offset: '0', high: '0', low: '0' },
+    ]);
   });
 
   it('describeGroups of an unknown group reports Dead with no members', async () => {

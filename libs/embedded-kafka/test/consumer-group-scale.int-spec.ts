@@ -30,17 +30,33 @@ function recordingMember(
     memberId = e.payload.memberId;
     events.push(`+${Date.now() - t0}ms join ${memberId.slice(-8)} [${assignment.join(',')}]`);
   });
-  consumer.on(consumer.events.CRASH, (e) => events.push(`+${Date.now() - t0}ms crash ${e.payload.error.message} restart=${e.payload.restart}`));
+  consumer.on(consumer.events.CRASH, (e) =>
+    events.push(`+${Date.now() - t0}ms crash ${e.payload.error.message} restart=${e.payload.restart}`),
+  );
   consumer.on(consumer.events.REBALANCING, () => events.push(`+${Date.now() - t0}ms rebalancing`));
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
+  const eachBatch = async ({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> => {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     for (const m of batch.messages) {
-      sink.push({ partition: batch.partition, offset: Number(m.offset), key: String(m.key), value: String(m.value), seq: clock.tick() });
+      sink.push({
+        partition: batch.partition,
+        offset: Number(m.offset),
+        key: String(m.key),
+        value: String(m.value),
+        seq: clock.tick(),
+      });
     }
     const last = batch.messages[batch.messages.length - 1]!.offset;
     resolveOffset(last);
     try {
-      await consumer.commitOffsets([{ topic, partition: batch.partition, offset: String(BigInt(last) + 1n) }]);
+      await consumer.commitOffsets([
+        { topic, partition: batch.partition, offset: String(BigInt(last) + 1n) },
+      ]);
     } catch {
       // A commit racing a rebalance may be rejected (ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS):
       // the batch then counts as uncommitted and the next owner re-reads it.
@@ -85,11 +101,17 @@ describe('consumer group at scale (kafkajs)', () => {
     await createTopic(admin, topic, PARTITIONS);
 
     const producer = await ctx.producer(kafka);
-    await produceNumbered(producer, topic, { count: TOTAL, partitions: PARTITIONS, batchSize: 100, concurrency: 8 });
+    await produceNumbered(producer, topic, {
+      count: TOTAL,
+      partitions: PARTITIONS,
+      batchSize: 100,
+      concurrency: 8,
+    });
     const ends = await admin.fetchTopicOffsets(topic);
     const endOf = new Map(ends.map((o) => [o.partition, Number(o.high)]));
     expect([...endOf.values()].reduce((a, b) => a + b, 0)).toBe(TOTAL);
-    for (let p = 0; p < PARTITIONS; p++) expect(endOf.get(p)).toBe(Math.floor(TOTAL / PARTITIONS) + (p < TOTAL % PARTITIONS ? 1 : 0));
+    for (let p = 0; p < PARTITIONS; p++)
+      expect(endOf.get(p)).toBe(Math.floor(TOTAL / PARTITIONS) + (p < TOTAL % PARTITIONS ? 1 : 0));
 
     // Member 1 lives in a child process (so it can be SIGKILLed); members 2 and 3 in-process.
     // Everyone is throttled (small fetches + a pause per batch) until the kill, so the kill lands mid-stream.
@@ -132,7 +154,12 @@ describe('consumer group at scale (kafkajs)', () => {
         const g = groups[0]!;
         if (g.state !== 'Stable' || g.members.length !== 3) return null;
         const byMember = new Map(
-          g.members.map((m) => [m.memberId, (AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic] ?? []).slice().sort((a, b) => a - b)]),
+          g.members.map((m) => [
+            m.memberId,
+            (AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic] ?? [])
+              .slice()
+              .sort((a, b) => a - b),
+          ]),
         );
         const childParts = byMember.get(child.memberId);
         if (!childParts || childParts.join() !== child.assignment.join()) return null;
@@ -150,7 +177,11 @@ describe('consumer group at scale (kafkajs)', () => {
 
     // Let the child make committed progress on both of its partitions, then kill it mid-stream.
     const base = new Map(childParts.map((p) => [p, child.committed.get(p) ?? 0]));
-    await waitFor('child to commit progress on its partitions', () => childParts.every((p) => (child.committed.get(p) ?? 0) > base.get(p)! + 100), 30_000);
+    await waitFor(
+      'child to commit progress on its partitions',
+      () => childParts.every((p) => (child.committed.get(p) ?? 0) > base.get(p)! + 100),
+      30_000,
+    );
     await child.kill();
     const killSeq = clock.tick();
 
@@ -158,7 +189,8 @@ describe('consumer group at scale (kafkajs)', () => {
     const [fetched] = await admin.fetchOffsets({ groupId, topics: [topic] });
     for (const p of fetched!.partitions) committedAtKill.set(p.partition, Number(p.offset));
     const childMax = new Map<number, number>();
-    for (const r of child.records) childMax.set(r.partition, Math.max(childMax.get(r.partition) ?? -1, r.offset));
+    for (const r of child.records)
+      childMax.set(r.partition, Math.max(childMax.get(r.partition) ?? -1, r.offset));
     for (const p of childParts) {
       const c = committedAtKill.get(p)!;
       expect(c).toBeGreaterThan(0);
@@ -188,7 +220,16 @@ describe('consumer group at scale (kafkajs)', () => {
     expect(byKey.size).toBe(TOTAL);
 
     // Rebalanced onto the two survivors: together they own all six partitions.
-    await waitFor('survivors to own all partitions', () => members.map((m) => m.assignment()).flat().sort().join() === '0,1,2,3,4,5', 30_000);
+    await waitFor(
+      'survivors to own all partitions',
+      () =>
+        members
+          .map((m) => m.assignment())
+          .flat()
+          .sort()
+          .join() === '0,1,2,3,4,5',
+      30_000,
+    );
     const describe2 = async (): Promise<{ state: string; members: string[] }> => {
       const { groups } = await admin.describeGroups([groupId]);
       return { state: groups[0]!.state, members: groups[0]!.members.map((m) => m.memberId).sort() };
@@ -196,7 +237,9 @@ describe('consumer group at scale (kafkajs)', () => {
     const want = { state: 'Stable', members: members.map((m) => m.memberId()).sort() };
     const got = await describe2();
     if (JSON.stringify(got) !== JSON.stringify(want)) {
-      throw new Error(`group after rebalance: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}; member events: ${JSON.stringify(members.map((m) => m.events))}`);
+      throw new Error(
+        `group after rebalance: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}; member events: ${JSON.stringify(members.map((m) => m.events))}`,
+      );
     }
 
     // The dead member's partitions resumed exactly at its committed offsets, not from 0.
@@ -240,11 +283,20 @@ describe('consumer group at scale (kafkajs)', () => {
     const admin = await ctx.admin(kafka);
     await createTopic(admin, topic, PARTITIONS);
     const producer = await ctx.producer(kafka);
-    await produceNumbered(producer, topic, { count: PARTITIONS * PER_PARTITION, partitions: PARTITIONS, batchSize: 50 });
+    await produceNumbered(producer, topic, {
+      count: PARTITIONS * PER_PARTITION,
+      partitions: PARTITIONS,
+      batchSize: 50,
+    });
 
     // First incarnation: commits only up to a per-partition target, then goes away.
     const target = (p: number): number => 50 + 40 * p;
-    const first = ctx.consumer(kafka, { groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+    const first = ctx.consumer(kafka, {
+      groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 100,
+    });
     const reached = new Set<number>();
     await first.connect();
     await first.subscribe({ topic, fromBeginning: true });
@@ -266,7 +318,12 @@ describe('consumer group at scale (kafkajs)', () => {
     for (let p = 0; p < PARTITIONS; p++) expect(committedBy.get(p)).toBe(target(p));
 
     // Second incarnation, same group: fromBeginning must not matter, it starts at the commits.
-    const second = ctx.consumer(kafka, { groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+    const second = ctx.consumer(kafka, {
+      groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 100,
+    });
     const got = new Map<number, number[]>();
     await second.connect();
     await second.subscribe({ topic, fromBeginning: true });
@@ -275,8 +332,15 @@ describe('consumer group at scale (kafkajs)', () => {
         got.set(partition, [...(got.get(partition) ?? []), Number(message.offset)]);
       },
     });
-    const expectedCount = Array.from({ length: PARTITIONS }, (_, p) => PER_PARTITION - target(p)).reduce((a, b) => a + b, 0);
-    await waitFor('second member to read the rest', () => [...got.values()].reduce((n, l) => n + l.length, 0) >= expectedCount, 30_000);
+    const expectedCount = Array.from({ length: PARTITIONS }, (_, p) => PER_PARTITION - target(p)).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    await waitFor(
+      'second member to read the rest',
+      () => [...got.values()].reduce((n, l) => n + l.length, 0) >= expectedCount,
+      30_000,
+    );
     await sleep(300); // anything beyond the expected set would show up now
     for (let p = 0; p < PARTITIONS; p++) {
       const offsets = got.get(p)!;

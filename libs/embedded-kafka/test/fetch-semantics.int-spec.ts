@@ -19,7 +19,9 @@ describe('fetch semantics', () => {
     ctx.onCleanup(() => c.close());
     // offsets 0..9 in one batch, 10..19 in a second
     for (const from of [0, 10]) {
-      const batch = encodeRecordBatch({ records: Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.from(`r${from + i}`) })) });
+      const batch = encodeRecordBatch({
+        records: Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.from(`r${from + i}`) })),
+      });
       expect((await c.produce(topic, 0, batch)).baseOffset).toBe(BigInt(from));
     }
   });
@@ -36,8 +38,12 @@ describe('fetch semantics', () => {
   });
 
   it('an unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION', async () => {
-    expect((await c.fetch(uniqueName('missing'), 0, 0n, { maxWaitMs: 0, minBytes: 0 })).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    expect((await c.fetch(topic, 7, 0n, { maxWaitMs: 0, minBytes: 0 })).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect((await c.fetch(uniqueName('missing'), 0, 0n, { maxWaitMs: 0, minBytes: 0 })).errorCode).toBe(
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    );
+    expect((await c.fetch(topic, 7, 0n, { maxWaitMs: 0, minBytes: 0 })).errorCode).toBe(
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    );
     expect((await c.listOffset(topic, 7, -1n)).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
@@ -54,7 +60,9 @@ describe('fetch semantics', () => {
     const res = await c.fetch(topic, 0, 10n, { maxWaitMs: 0, minBytes: 0, maxBytes: 1 });
     expect(res.errorCode).toBe(ErrorCode.NONE);
     const records = decodeRecordBatches(res.records!);
-    expect(records.map((r) => r.value!.toString())).toEqual(Array.from({ length: 10 }, (_, i) => `r${10 + i}`));
+    expect(records.map((r) => r.value!.toString())).toEqual(
+      Array.from({ length: 10 }, (_, i) => `r${10 + i}`),
+    );
   });
 
   it('ListOffsets: earliest and latest', async () => {
@@ -77,11 +85,20 @@ describe('retention', () => {
     await createTopic(admin, topic, 1);
     const producer = await ctx.producer(kafka);
     const value = 'x'.repeat(200);
-    for (let i = 0; i < 20; i++) await producer.send({ topic, messages: Array.from({ length: 10 }, (_, j) => ({ key: `k${i * 10 + j}`, value })) });
-    const low = await waitFor('the log start offset to advance', async () => {
-      const [o] = await admin.fetchTopicOffsets(topic);
-      return Number(o!.low) > 0 ? Number(o!.low) : null;
-    }, 15_000, 200);
+    for (let i = 0; i < 20; i++)
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 10 }, (_, j) => ({ key: `k${i * 10 + j}`, value })),
+      });
+    const low = await waitFor(
+      'the log start offset to advance',
+      async () => {
+        const [o] = await admin.fetchTopicOffsets(topic);
+        return Number(o!.low) > 0 ? Number(o!.low) : null;
+      },
+      15_000,
+      200,
+    );
     const [o] = await admin.fetchTopicOffsets(topic);
     expect(o!.high).toBe('200');
     expect(low).toBeLessThan(200);
@@ -111,8 +128,16 @@ describe('retention', () => {
     await createTopic(admin, topic, 1);
     const producer = await ctx.producer(kafka);
     const old = String(Date.now() - 3_600_000);
-    await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ value: `old-${i}`, timestamp: old })) });
-    await waitFor('old records to expire', async () => (await admin.fetchTopicOffsets(topic))[0]!.low === '10', 15_000, 200);
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 10 }, (_, i) => ({ value: `old-${i}`, timestamp: old })),
+    });
+    await waitFor(
+      'old records to expire',
+      async () => (await admin.fetchTopicOffsets(topic))[0]!.low === '10',
+      15_000,
+      200,
+    );
     await producer.send({ topic, messages: [{ value: 'fresh' }] });
     await new Promise((r) => setTimeout(r, 1500)); // at least one more retention pass
     const [o] = await admin.fetchTopicOffsets(topic);

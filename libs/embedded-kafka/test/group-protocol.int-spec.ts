@@ -29,8 +29,19 @@ describe('consumer group protocol', () => {
     await ctx.cleanup();
   });
 
-  async function member(kafka: Kafka, groupId: string, topic: string, sessionTimeout = 30_000): Promise<Member> {
-    const consumer = ctx.consumer(kafka, { groupId, sessionTimeout, rebalanceTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
+  async function member(
+    kafka: Kafka,
+    groupId: string,
+    topic: string,
+    sessionTimeout = 30_000,
+  ): Promise<Member> {
+    const consumer = ctx.consumer(kafka, {
+      groupId,
+      sessionTimeout,
+      rebalanceTimeout: 10_000,
+      heartbeatInterval: 300,
+      maxWaitTimeInMs: 100,
+    });
     let assignment: number[] = [];
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       assignment = [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
@@ -38,7 +49,10 @@ describe('consumer group protocol', () => {
     const received: Member['received'] = [];
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ partition, message }) => void received.push({ partition, value: String(message.value) }) });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) =>
+        void received.push({ partition, value: String(message.value) }),
+    });
     return { consumer, assignment: () => assignment, received };
   }
 
@@ -72,13 +86,20 @@ describe('consumer group protocol', () => {
     await waitFor('A to own all partitions', () => a.assignment().join() === '0,1,2,3');
 
     const b = await member(kafka, groupId, topic);
-    await waitFor('A and B to split the partitions', () => a.assignment().length === 2 && b.assignment().length === 2, 30_000);
+    await waitFor(
+      'A and B to split the partitions',
+      () => a.assignment().length === 2 && b.assignment().length === 2,
+      30_000,
+    );
     expect([...a.assignment(), ...b.assignment()].sort()).toEqual([0, 1, 2, 3]);
     const { groups } = await admin.describeGroups([groupId]);
     expect(groups[0]!.members).toHaveLength(2);
 
     // Traffic now follows the split: each member only sees its own partitions.
-    await producer.send({ topic, messages: Array.from({ length: 40 }, (_, i) => ({ value: `split-${i}`, partition: i % 4 })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 40 }, (_, i) => ({ value: `split-${i}`, partition: i % 4 })),
+    });
     await waitFor('40 messages across A and B', () => a.received.length + b.received.length === 40);
     expect(new Set(a.received.map((r) => r.partition))).toEqual(new Set(a.assignment()));
     expect(new Set(b.received.map((r) => r.partition))).toEqual(new Set(b.assignment()));
@@ -88,9 +109,17 @@ describe('consumer group protocol', () => {
     await b.consumer.disconnect();
     await waitFor('A to own all partitions again', () => a.assignment().join() === '0,1,2,3', 20_000, 50);
     expect(Date.now() - t0).toBeLessThan(10_000);
-    await producer.send({ topic, messages: Array.from({ length: 8 }, (_, i) => ({ value: `after-${i}`, partition: i % 4 })) });
-    await waitFor('A to receive post-leave traffic on all partitions', () => a.received.filter((r) => r.value.startsWith('after-')).length === 8);
-    expect(new Set(a.received.filter((r) => r.value.startsWith('after-')).map((r) => r.partition))).toEqual(new Set([0, 1, 2, 3]));
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 8 }, (_, i) => ({ value: `after-${i}`, partition: i % 4 })),
+    });
+    await waitFor(
+      'A to receive post-leave traffic on all partitions',
+      () => a.received.filter((r) => r.value.startsWith('after-')).length === 8,
+    );
+    expect(new Set(a.received.filter((r) => r.value.startsWith('after-')).map((r) => r.partition))).toEqual(
+      new Set([0, 1, 2, 3]),
+    );
   });
 
   it('evicts a member that stops heartbeating after its session timeout; the other takes over', async () => {
@@ -120,7 +149,12 @@ describe('consumer group protocol', () => {
     // Freeze the child: its sockets stay open, but it sends nothing (no heartbeats, no LeaveGroup).
     frozen.signal('SIGSTOP');
     const t0 = Date.now();
-    await waitFor('A to take over every partition', () => a.assignment().join() === '0,1,2,3', SESSION + 20_000, 50);
+    await waitFor(
+      'A to take over every partition',
+      () => a.assignment().join() === '0,1,2,3',
+      SESSION + 20_000,
+      50,
+    );
     const elapsed = Date.now() - t0;
     expect(elapsed).toBeGreaterThanOrEqual(SESSION * 0.75); // evicted by the session timer, not earlier
     expect(elapsed).toBeLessThan(SESSION + 15_000);
@@ -128,13 +162,19 @@ describe('consumer group protocol', () => {
     expect(groups[0]!.members).toHaveLength(1);
 
     await producer.send({ topic, messages: childParts.map((p) => ({ value: `orphan-${p}`, partition: p })) });
-    await waitFor('A to consume the evicted member’s partitions', () => childParts.every((p) => a.received.some((r) => r.value === `orphan-${p}`)));
+    await waitFor('A to consume the evicted member’s partitions', () =>
+      childParts.every((p) => a.received.some((r) => r.value === `orphan-${p}`)),
+    );
 
     // The frozen member wakes up (think: a long GC pause or a suspended laptop): its stale member id
     // is rejected, it rejoins as a new member and the partitions are split again.
     const joinsBefore = frozen.joins;
     frozen.signal('SIGCONT');
-    await waitFor('the woken member to rejoin and get a share', () => frozen.joins > joinsBefore && frozen.assignment.length === 2 && a.assignment().length === 2, 30_000);
+    await waitFor(
+      'the woken member to rejoin and get a share',
+      () => frozen.joins > joinsBefore && frozen.assignment.length === 2 && a.assignment().length === 2,
+      30_000,
+    );
     expect([...frozen.assignment, ...a.assignment()].sort()).toEqual([0, 1, 2, 3]);
     await waitFor('a Stable 2-member group again', async () => {
       const { groups: g } = await admin.describeGroups([groupId]);

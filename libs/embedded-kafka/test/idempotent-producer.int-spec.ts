@@ -4,10 +4,19 @@
 import { RunningBroker } from '../src';
 import { FaultProxy } from './helpers/fault-proxy';
 import { createTopic, TestContext, uniqueName, waitFor } from './helpers/harness';
-import { decodeRecordBatches, encodeRecordBatch, ErrorCode, RawClient, RawRecord } from './helpers/raw-protocol';
+import {
+  decodeRecordBatches,
+  encodeRecordBatch,
+  ErrorCode,
+  RawClient,
+  RawRecord,
+} from './helpers/raw-protocol';
 
 const records = (from: number, n: number): RawRecord[] =>
-  Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`k${from + i}`), value: Buffer.from(`v${from + i}`) }));
+  Array.from({ length: n }, (_, i) => ({
+    key: Buffer.from(`k${from + i}`),
+    value: Buffer.from(`v${from + i}`),
+  }));
 
 describe('idempotent producer', () => {
   const ctx = new TestContext();
@@ -45,7 +54,12 @@ describe('idempotent producer', () => {
     expect(pid.producerId).toBeGreaterThanOrEqual(0n);
     expect(pid.producerEpoch).toBeGreaterThanOrEqual(0);
 
-    const batch0 = encodeRecordBatch({ producerId: pid.producerId, producerEpoch: pid.producerEpoch, baseSequence: 0, records: records(0, 5) });
+    const batch0 = encodeRecordBatch({
+      producerId: pid.producerId,
+      producerEpoch: pid.producerEpoch,
+      baseSequence: 0,
+      records: records(0, 5),
+    });
     const first = await c.produce(topic, 0, batch0);
     expect(first).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
 
@@ -56,21 +70,39 @@ describe('idempotent producer', () => {
     expect((await c.listOffset(topic, 0, -1n)).offset).toBe(5n);
 
     // A gap in the sequence (expected 5, got 10) is refused and nothing is appended.
-    const gap = encodeRecordBatch({ producerId: pid.producerId, producerEpoch: pid.producerEpoch, baseSequence: 10, records: records(100, 3) });
+    const gap = encodeRecordBatch({
+      producerId: pid.producerId,
+      producerEpoch: pid.producerEpoch,
+      baseSequence: 10,
+      records: records(100, 3),
+    });
     const gapRes = await c.produce(topic, 0, gap);
     expect(gapRes.errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect((await c.listOffset(topic, 0, -1n)).offset).toBe(5n);
 
     // The correct next sequence is accepted right after.
-    const batch1 = encodeRecordBatch({ producerId: pid.producerId, producerEpoch: pid.producerEpoch, baseSequence: 5, records: records(5, 5) });
+    const batch1 = encodeRecordBatch({
+      producerId: pid.producerId,
+      producerEpoch: pid.producerEpoch,
+      baseSequence: 5,
+      records: records(5, 5),
+    });
     expect(await c.produce(topic, 0, batch1)).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 5n });
     expect((await c.produce(topic, 0, batch1)).baseOffset).toBe(5n);
 
     // A second producer id has its own sequence space starting at 0.
     const other = await c.initProducerId();
     expect(other.producerId).not.toBe(pid.producerId);
-    const otherBatch = encodeRecordBatch({ producerId: other.producerId, producerEpoch: other.producerEpoch, baseSequence: 0, records: records(10, 2) });
-    expect(await c.produce(topic, 0, otherBatch)).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 10n });
+    const otherBatch = encodeRecordBatch({
+      producerId: other.producerId,
+      producerEpoch: other.producerEpoch,
+      baseSequence: 0,
+      records: records(10, 2),
+    });
+    expect(await c.produce(topic, 0, otherBatch)).toMatchObject({
+      errorCode: ErrorCode.NONE,
+      baseOffset: 10n,
+    });
 
     // The log holds each record exactly once, in order.
     const fetched = await c.fetch(topic, 0, 0n, { maxWaitMs: 0, minBytes: 0 });
@@ -100,14 +132,26 @@ describe('idempotent producer', () => {
     expect((await c.listOffset(topic, 0, -1n)).offset).toBe(0n);
   });
 
-  async function sendThroughFlakyProxy(idempotent: boolean): Promise<{ high: number; values: string[]; proxy: FaultProxy }> {
+  async function sendThroughFlakyProxy(
+    idempotent: boolean,
+  ): Promise<{ high: number; values: string[]; proxy: FaultProxy }> {
     const topic = await topicWithOnePartition();
     const proxy = await FaultProxy.start(broker.host, broker.port);
     ctx.onCleanup(() => proxy.stop());
-    const kafka = ctx.kafka(broker, { socketFactory: proxy.socketFactory(), retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 500 } });
-    const producer = await ctx.producer(kafka, idempotent ? { idempotent: true, maxInFlightRequests: 1 } : {});
+    const kafka = ctx.kafka(broker, {
+      socketFactory: proxy.socketFactory(),
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 500 },
+    });
+    const producer = await ctx.producer(
+      kafka,
+      idempotent ? { idempotent: true, maxInFlightRequests: 1 } : {},
+    );
     proxy.dropProduceResponses = 1;
-    const res = await producer.send({ topic, acks: -1, messages: records(0, 10).map((r) => ({ key: r.key, value: r.value })) });
+    const res = await producer.send({
+      topic,
+      acks: -1,
+      messages: records(0, 10).map((r) => ({ key: r.key, value: r.value })),
+    });
     expect(res[0]!.errorCode).toBe(0);
     expect(proxy.droppedResponses).toBe(1);
     expect(proxy.requestsByApiKey.get(0)).toBeGreaterThanOrEqual(2); // the batch really was sent again
@@ -131,7 +175,10 @@ describe('idempotent producer', () => {
   it('kafkajs control: the same lost response without idempotence does duplicate (the retry is real)', async () => {
     const { high, values } = await sendThroughFlakyProxy(false);
     expect(high).toBe(20);
-    expect(values).toEqual([...Array.from({ length: 10 }, (_, i) => `v${i}`), ...Array.from({ length: 10 }, (_, i) => `v${i}`)]);
+    expect(values).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `v${i}`),
+      ...Array.from({ length: 10 }, (_, i) => `v${i}`),
+    ]);
   });
 
   it('kafkajs idempotent producer: many sequential sends keep exact sequence (no gaps, no duplicates)', async () => {
@@ -141,8 +188,18 @@ describe('idempotent producer', () => {
     await createTopic(admin, topic, 3);
     const producer = await ctx.producer(kafka, { idempotent: true, maxInFlightRequests: 1 });
     for (let b = 0; b < 30; b++) {
-      await producer.send({ topic, acks: -1, messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${b * 30 + i}`, value: `v${b * 30 + i}`, partition: i % 3 })) });
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: Array.from({ length: 30 }, (_, i) => ({
+          key: `k${b * 30 + i}`,
+          value: `v${b * 30 + i}`,
+          partition: i % 3,
+        })),
+      });
     }
-    await waitFor('all 900 messages', async () => (await admin.fetchTopicOffsets(topic)).every((o) => o.high === '300'));
+    await waitFor('all 900 messages', async () =>
+      (await admin.fetchTopicOffsets(topic)).every((o) => o.high === '300'),
+    );
   });
 });

@@ -85,7 +85,12 @@ describe('fetch long-poll', () => {
   it('kafkajs: a consumer idling with a long maxWaitTimeInMs gets a new message promptly', async () => {
     const topic = await emptyTopic();
     const kafka = ctx.kafka(broker);
-    const consumer = ctx.consumer(kafka, { groupId: uniqueName('poll-group'), maxWaitTimeInMs: 5000, heartbeatInterval: 1000, sessionTimeout: 15_000 });
+    const consumer = ctx.consumer(kafka, {
+      groupId: uniqueName('poll-group'),
+      maxWaitTimeInMs: 5000,
+      heartbeatInterval: 1000,
+      sessionTimeout: 15_000,
+    });
     let joined = false;
     consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
     let fetchStarts = 0;
@@ -109,5 +114,8 @@ describe('fetch long-poll', () => {
 
 function decodeRecordBatchesLoose(buf: Buffer | null): Array<{ key: string | null; value: string | null }> {
   if (!buf || buf.length === 0) return [];
-  return decodeRecordBatches(buf).map((r) => ({ key: r.key?.toString() ?? null, value: r.value?.toString() ?? null }));
+  return decodeRecordBatches(buf).map((r) => ({
+    key: r.key?.toString() ?? null,
+    value: r.value?.toString() ?? null,
+  }));
 }

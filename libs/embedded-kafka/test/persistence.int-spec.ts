@@ -8,11 +8,24 @@ import { createTopic, REPO_ROOT, TestContext, uniqueName, waitFor, withTimeout }
 import { encodeRecordBatch, ErrorCode, RawClient } from './helpers/raw-protocol';
 
 function listFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
-async function readAll(kafka: Kafka, ctx: TestContext, topic: string, groupId: string, expected: number): Promise<Map<number, KafkaMessage[]>> {
-  const consumer = ctx.consumer(kafka, { groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
+async function readAll(
+  kafka: Kafka,
+  ctx: TestContext,
+  topic: string,
+  groupId: string,
+  expected: number,
+): Promise<Map<number, KafkaMessage[]>> {
+  const consumer = ctx.consumer(kafka, {
+    groupId,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 500,
+  });
   const got = new Map<number, KafkaMessage[]>();
   let n = 0;
   await consumer.connect();
@@ -63,7 +76,12 @@ describe('persistence with dataDir', () => {
         })),
       });
     }
-    const consumer = ctx.consumer(k1, { groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 500 });
+    const consumer = ctx.consumer(k1, {
+      groupId,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+    });
     const done = new Set<number>();
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -92,20 +110,30 @@ describe('persistence with dataDir', () => {
     const topics = await admin2.listTopics();
     expect(topics).toContain(topic);
     expect(topics).not.toContain(doomed);
-    expect((await admin2.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions).toHaveLength(PARTITIONS);
+    expect((await admin2.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions).toHaveLength(
+      PARTITIONS,
+    );
     const after = (await admin2.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition);
     expect(after).toEqual(before);
     expect(after.map((o) => o.high)).toEqual(Array(PARTITIONS).fill(String(PER)));
 
     const [committed] = await admin2.fetchOffsets({ groupId, topics: [topic] });
-    expect(committed!.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset))).toEqual(
-      Array.from({ length: PARTITIONS }, (_, p) => target(p)),
-    );
+    expect(
+      committed!.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset)),
+    ).toEqual(Array.from({ length: PARTITIONS }, (_, p) => target(p)));
 
     // The same group resumes at its committed offsets...
-    const resumed = await readAll(k2, ctx, topic, groupId, Array.from({ length: PARTITIONS }, (_, p) => PER - target(p)).reduce((a, b) => a + b, 0));
+    const resumed = await readAll(
+      k2,
+      ctx,
+      topic,
+      groupId,
+      Array.from({ length: PARTITIONS }, (_, p) => PER - target(p)).reduce((a, b) => a + b, 0),
+    );
     for (let p = 0; p < PARTITIONS; p++) {
-      expect(resumed.get(p)!.map((m) => Number(m.offset))).toEqual(Array.from({ length: PER - target(p) }, (_, i) => target(p) + i));
+      expect(resumed.get(p)!.map((m) => Number(m.offset))).toEqual(
+        Array.from({ length: PER - target(p) }, (_, i) => target(p) + i),
+      );
     }
     // ...and a new group sees every record byte-exact, headers included.
     const all = await readAll(k2, ctx, topic, uniqueName('fresh'), PARTITIONS * PER);
@@ -133,17 +161,26 @@ describe('persistence with dataDir', () => {
     const admin1 = await ctx.admin(k1);
     await createTopic(admin1, topic, 1);
     const producer = await ctx.producer(k1);
-    for (let i = 0; i < 5; i++) await producer.send({ topic, messages: Array.from({ length: 10 }, (_, j) => ({ value: `r${i * 10 + j}` })) });
+    for (let i = 0; i < 5; i++)
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 10 }, (_, j) => ({ value: `r${i * 10 + j}` })),
+      });
     await producer.disconnect();
     await admin1.disconnect();
     await b1.stop();
 
     // Append a half-written batch (valid-looking header, body cut short) to the newest segment file.
-    const segments = listFiles(dataDir).filter((f) => f.endsWith('.log') && !path.basename(f).startsWith('consumer-offsets') && f.includes(topic));
+    const segments = listFiles(dataDir).filter(
+      (f) => f.endsWith('.log') && !path.basename(f).startsWith('consumer-offsets') && f.includes(topic),
+    );
     expect(segments.length).toBeGreaterThan(0);
     const newest = segments.sort().at(-1)!;
     const sizeBefore = fs.statSync(newest).size;
-    const torn = encodeRecordBatch({ baseOffset: 50n, records: [{ key: null, value: Buffer.from('never acknowledged') }] });
+    const torn = encodeRecordBatch({
+      baseOffset: 50n,
+      records: [{ key: null, value: Buffer.from('never acknowledged') }],
+    });
     fs.appendFileSync(newest, torn.subarray(0, torn.length - 7));
 
     const b2 = await ctx.startBroker({ dataDir });
@@ -153,7 +190,9 @@ describe('persistence with dataDir', () => {
     const p2 = await ctx.producer(k2);
     expect((await p2.send({ topic, messages: [{ value: 'r50' }] }))[0]!.baseOffset).toBe('50');
     const all = await readAll(k2, ctx, topic, uniqueName('torn-group'), 51);
-    expect(all.get(0)!.map((m) => m.value!.toString())).toEqual(Array.from({ length: 51 }, (_, i) => `r${i}`));
+    expect(all.get(0)!.map((m) => m.value!.toString())).toEqual(
+      Array.from({ length: 51 }, (_, i) => `r${i}`),
+    );
     expect(fs.statSync(newest).size).toBeGreaterThan(sizeBefore); // truncated to the valid prefix, then appended to
   });
 
@@ -205,7 +244,11 @@ describe('CLI: serve, SIGTERM, restart', () => {
   const procs: ChildProcess[] = [];
 
   beforeAll(() => {
-    const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'tools/build.mjs'), '--quiet'], { cwd: REPO_ROOT, timeout: 120_000, encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'tools/build.mjs'), '--quiet'], {
+      cwd: REPO_ROOT,
+      timeout: 120_000,
+      encoding: 'utf8',
+    });
     if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
     expect(fs.existsSync(cli)).toBe(true);
   });
@@ -214,13 +257,23 @@ describe('CLI: serve, SIGTERM, restart', () => {
     await ctx.cleanup();
   });
 
-  async function serve(dataDir: string): Promise<{ proc: ChildProcess; address: string; exit: Promise<{ code: number | null; signal: string | null }> }> {
-    const proc = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, '--partitions', '2'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  async function serve(dataDir: string): Promise<{
+    proc: ChildProcess;
+    address: string;
+    exit: Promise<{ code: number | null; signal: string | null }>;
+  }> {
+    const proc = spawn(
+      process.execPath,
+      [cli, 'serve', '--port', '0', '--data-dir', dataDir, '--partitions', '2'],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     procs.push(proc);
-    const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      proc.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     let out = '';
     let err = '';
     proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -231,7 +284,9 @@ describe('CLI: serve, SIGTERM, restart', () => {
           const m = /listening on (\S+?):(\d+)/.exec(out);
           if (m) resolve(`${m[1]}:${m[2]}`);
         });
-        proc.once('exit', (code) => reject(new Error(`cli exited with ${code} before listening; stdout=${out} stderr=${err}`)));
+        proc.once('exit', (code) =>
+          reject(new Error(`cli exited with ${code} before listening; stdout=${out} stderr=${err}`)),
+        );
       }),
       20_000,
       'CLI listening line',
@@ -252,7 +307,10 @@ describe('CLI: serve, SIGTERM, restart', () => {
     await createTopic(admin1, topic, 2);
     const producer = k1.producer();
     await producer.connect();
-    await producer.send({ topic, messages: Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: `cli-${i}`, partition: i % 2 })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: `cli-${i}`, partition: i % 2 })),
+    });
     await producer.disconnect();
     await admin1.disconnect();
 
@@ -266,7 +324,10 @@ describe('CLI: serve, SIGTERM, restart', () => {
     expect(await admin2.listTopics()).toContain(topic);
     expect((await admin2.fetchTopicOffsets(topic)).map((o) => o.high).sort()).toEqual(['25', '25']);
     const msgs = await readAll(k2, ctx, topic, uniqueName('cli-group'), 50);
-    const values = [...msgs.values()].flat().map((m) => m.value!.toString()).sort();
+    const values = [...msgs.values()]
+      .flat()
+      .map((m) => m.value!.toString())
+      .sort();
     expect(values).toEqual(Array.from({ length: 50 }, (_, i) => `cli-${i}`).sort());
     await admin2.disconnect();
 
@@ -278,7 +339,10 @@ describe('CLI: serve, SIGTERM, restart', () => {
     const run = (args: string[]): Promise<{ code: number | null; stderr: string }> =>
       withTimeout(
         new Promise((resolve) => {
-          const p = spawn(process.execPath, [cli, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+          const p = spawn(process.execPath, [cli, ...args], {
+            cwd: REPO_ROOT,
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
           procs.push(p);
           let stderr = '';
           p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -314,7 +378,15 @@ describe('CLI: serve, SIGTERM, restart', () => {
     const producer = k1.producer();
     await producer.connect();
     for (let i = 0; i < 1000; i += 50) {
-      await producer.send({ topic, acks: -1, messages: Array.from({ length: 50 }, (_, j) => ({ key: `k${i + j}`, value: `v${i + j}`, partition: (i + j) % 2 })) });
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: Array.from({ length: 50 }, (_, j) => ({
+          key: `k${i + j}`,
+          value: `v${i + j}`,
+          partition: (i + j) % 2,
+        })),
+      });
     }
     const target = [123, 77];
     const consumer = k1.consumer({ groupId, maxWaitTimeInMs: 100 });
@@ -340,12 +412,18 @@ describe('CLI: serve, SIGTERM, restart', () => {
     const second = await serve(dataDir);
     const k2 = new Kafka({ clientId: 'kill-test-2', brokers: [second.address], logLevel: logLevel.NOTHING });
     const admin2 = await ctx.admin(k2);
-    expect((await admin2.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition).map((o) => o.high)).toEqual(['500', '500']);
+    expect(
+      (await admin2.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition).map((o) => o.high),
+    ).toEqual(['500', '500']);
     const [committed] = await admin2.fetchOffsets({ groupId, topics: [topic] });
-    expect(committed!.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset))).toEqual(target);
+    expect(
+      committed!.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset)),
+    ).toEqual(target);
     const msgs = await readAll(k2, ctx, topic, uniqueName('kill-read'), 1000);
     for (const p of [0, 1]) {
-      expect(msgs.get(p)!.map((m) => m.value!.toString())).toEqual(Array.from({ length: 500 }, (_, i) => `v${2 * i + p}`));
+      expect(msgs.get(p)!.map((m) => m.value!.toString())).toEqual(
+        Array.from({ length: 500 }, (_, i) => `v${2 * i + p}`),
+      );
     }
   });
 });

@@ -12,7 +12,10 @@ interface Received {
 function headerBuffers(h: IHeaders | undefined): Array<[string, Buffer[]]> {
   return Object.entries(h ?? {})
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]): [string, Buffer[]] => [k, (Array.isArray(v) ? v : [v]).map((x) => Buffer.from(x as Buffer | string))])
+    .map(([k, v]): [string, Buffer[]] => [
+      k,
+      (Array.isArray(v) ? v : [v]).map((x) => Buffer.from(x as Buffer | string)),
+    ])
     .sort(([a], [b]) => a.localeCompare(b));
 }
 
@@ -33,7 +36,9 @@ describe('produce → consume round trip (kafkajs)', () => {
     const got: Received[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ partition, message }) => void got.push({ partition, message }) });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => void got.push({ partition, message }),
+    });
     await waitFor(`${expected} messages`, () => got.length >= expected, 30_000);
     await new Promise((r) => setTimeout(r, 200));
     await consumer.disconnect();
@@ -53,7 +58,8 @@ describe('produce → consume round trip (kafkajs)', () => {
     const N = 40;
     for (let batch = 0; batch < 4; batch++) {
       const messages: Message[] = [];
-      for (let i = batch * (N / 4); i < (batch + 1) * (N / 4); i++) messages.push({ key: `k${i}`, value: `v${i}`, partition: i % 2 });
+      for (let i = batch * (N / 4); i < (batch + 1) * (N / 4); i++)
+        messages.push({ key: `k${i}`, value: `v${i}`, partition: i % 2 });
       const res = await producer.send({ topic, acks, messages });
       if (acks === 0) {
         expect(res).toEqual([]);
@@ -72,8 +78,12 @@ describe('produce → consume round trip (kafkajs)', () => {
     for (const p of [0, 1]) {
       const mine = got.filter((g) => g.partition === p);
       expect(mine.map((g) => g.message.offset)).toEqual(Array.from({ length: N / 2 }, (_, i) => String(i)));
-      expect(mine.map((g) => g.message.key!.toString())).toEqual(Array.from({ length: N / 2 }, (_, i) => `k${2 * i + p}`));
-      expect(mine.map((g) => g.message.value!.toString())).toEqual(Array.from({ length: N / 2 }, (_, i) => `v${2 * i + p}`));
+      expect(mine.map((g) => g.message.key!.toString())).toEqual(
+        Array.from({ length: N / 2 }, (_, i) => `k${2 * i + p}`),
+      );
+      expect(mine.map((g) => g.message.value!.toString())).toEqual(
+        Array.from({ length: N / 2 }, (_, i) => `v${2 * i + p}`),
+      );
     }
   });
 
@@ -83,7 +93,9 @@ describe('produce → consume round trip (kafkajs)', () => {
     const admin = await ctx.admin(kafka);
     await createTopic(admin, topic, 1);
     const producer = await ctx.producer(kafka);
-    const values = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? randomBytes(64 + i) : Buffer.from(`order-${i} `.repeat(20))));
+    const values = Array.from({ length: 300 }, (_, i) =>
+      i % 3 === 0 ? randomBytes(64 + i) : Buffer.from(`order-${i} `.repeat(20)),
+    );
     for (let i = 0; i < values.length; i += 100) {
       const res = await producer.send({
         topic,
@@ -121,7 +133,12 @@ describe('produce → consume round trip (kafkajs)', () => {
         timestamp: String(t0 + 6),
         headers: { 'trace-id': 'abc-123', bin: randomBytes(16), empty: '', 'x-ünï': 'ç' },
       },
-      { key: 'repeated-header', value: 'r', timestamp: String(t0 + 7), headers: { tag: ['one', 'two', 'three'] } },
+      {
+        key: 'repeated-header',
+        value: 'r',
+        timestamp: String(t0 + 7),
+        headers: { tag: ['one', 'two', 'three'] },
+      },
     ];
     await producer.send({ topic, messages: sent });
     // second batch, gzip, with headers too: compressed + headers path
@@ -162,11 +179,20 @@ describe('produce → consume round trip (kafkajs)', () => {
     const PRODUCERS = 8;
     const SENDS = 25;
     const PER_SEND = 20;
-    const producers = await Promise.all(Array.from({ length: PRODUCERS }, () => ctx.producer(ctx.kafka(broker))));
+    const producers = await Promise.all(
+      Array.from({ length: PRODUCERS }, () => ctx.producer(ctx.kafka(broker))),
+    );
     await Promise.all(
       producers.map(async (p, w) => {
         for (let s = 0; s < SENDS; s++) {
-          await p.send({ topic, acks: s % 2 === 0 ? -1 : 1, messages: Array.from({ length: PER_SEND }, (_, i) => ({ key: `w${w}`, value: `${w}:${s * PER_SEND + i}` })) });
+          await p.send({
+            topic,
+            acks: s % 2 === 0 ? -1 : 1,
+            messages: Array.from({ length: PER_SEND }, (_, i) => ({
+              key: `w${w}`,
+              value: `${w}:${s * PER_SEND + i}`,
+            })),
+          });
         }
       }),
     );
@@ -174,7 +200,9 @@ describe('produce → consume round trip (kafkajs)', () => {
     const got = await consumeAll(topic, total);
     expect(got.map((g) => Number(g.message.offset))).toEqual(Array.from({ length: total }, (_, i) => i));
     for (let w = 0; w < PRODUCERS; w++) {
-      const seq = got.filter((g) => g.message.key!.toString() === `w${w}`).map((g) => Number(g.message.value!.toString().split(':')[1]));
+      const seq = got
+        .filter((g) => g.message.key!.toString() === `w${w}`)
+        .map((g) => Number(g.message.value!.toString().split(':')[1]));
       expect(seq).toEqual(Array.from({ length: SENDS * PER_SEND }, (_, i) => i));
     }
   });

@@ -6,7 +6,11 @@ import { createTopic, TestContext, uniqueName, withTimeout } from './helpers/har
 import { ApiKey, ErrorCode, RawClient, Writer } from './helpers/raw-protocol';
 
 /** Opens a socket, writes `bytes`, and resolves how the broker reacted within `ms`. */
-function poke(broker: RunningBroker, bytes: Buffer, ms = 1500): Promise<{ closed: boolean; received: Buffer }> {
+function poke(
+  broker: RunningBroker,
+  bytes: Buffer,
+  ms = 1500,
+): Promise<{ closed: boolean; received: Buffer }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let closed = false;
@@ -69,7 +73,11 @@ describe('robustness against malformed input', () => {
   // After every abuse, the long-lived kafkajs clients (on their own connections) keep working,
   // and a brand-new connection is accepted too.
   afterEach(async () => {
-    const res = await withTimeout(producer.send({ topic, messages: [{ value: `still-alive-${sent}` }] }), 10_000, 'produce after abuse');
+    const res = await withTimeout(
+      producer.send({ topic, messages: [{ value: `still-alive-${sent}` }] }),
+      10_000,
+      'produce after abuse',
+    );
     expect(res[0]!.errorCode).toBe(0);
     sent++;
     const [o] = await admin.fetchTopicOffsets(topic);
@@ -107,7 +115,11 @@ describe('robustness against malformed input', () => {
   });
 
   it('a truncated frame followed by a hang-up', async () => {
-    const full = frame(header(ApiKey.Metadata, 1).array([topic], (w, t) => void w.string(t)).build());
+    const full = frame(
+      header(ApiKey.Metadata, 1)
+        .array([topic], (w, t) => void w.string(t))
+        .build(),
+    );
     await poke(broker, full.subarray(0, full.length - 5), 300);
   });
 
@@ -116,7 +128,11 @@ describe('robustness against malformed input', () => {
     s.on('error', () => undefined);
     await new Promise<void>((r) => s.once('connect', () => r()));
     s.write(new Writer().int32(1000).raw(Buffer.alloc(10)).build()); // promises 1000 bytes, sends 10
-    const res = await withTimeout(producer.send({ topic, messages: [{ value: 'meanwhile' }] }), 10_000, 'produce while a frame is pending');
+    const res = await withTimeout(
+      producer.send({ topic, messages: [{ value: 'meanwhile' }] }),
+      10_000,
+      'produce while a frame is pending',
+    );
     expect(res[0]!.errorCode).toBe(0);
     sent++;
     s.destroy();
@@ -128,7 +144,14 @@ describe('robustness against malformed input', () => {
   });
 
   it('a well-framed Metadata request with a garbage body', async () => {
-    const r = await poke(broker, frame(header(ApiKey.Metadata, 1).raw(Buffer.from([0x7f, 0xff, 0xff, 0xff, 1, 2, 3])).build()));
+    const r = await poke(
+      broker,
+      frame(
+        header(ApiKey.Metadata, 1)
+          .raw(Buffer.from([0x7f, 0xff, 0xff, 0xff, 1, 2, 3]))
+          .build(),
+      ),
+    );
     // Apache Kafka closes such a connection; a broker may also answer with an error. It must not crash.
     expect(r.closed || r.received.length > 0).toBe(true);
   });
@@ -160,7 +183,9 @@ describe('robustness against malformed input', () => {
       .nullableString(null)
       .int16(-1)
       .int32(1000)
-      .array([topic], (w, t) => w.string(t).array([0], (w2, p) => void w2.int32(p).int32(500).raw(Buffer.alloc(20))))
+      .array([topic], (w, t) =>
+        w.string(t).array([0], (w2, p) => void w2.int32(p).int32(500).raw(Buffer.alloc(20))),
+      )
       .build();
     const r = await poke(broker, frame(header(ApiKey.Produce, 7).raw(body).build()));
     expect(r.closed || r.received.length > 0).toBe(true);
@@ -179,7 +204,8 @@ describe('robustness against malformed input', () => {
       // Produce, Fetch, ListOffsets, Metadata, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup,
       // Heartbeat, LeaveGroup, SyncGroup, DescribeGroups, ListGroups, ApiVersions, CreateTopics,
       // DeleteTopics, InitProducerId
-      for (const k of [0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 22]) expect(keys).toContain(k);
+      for (const k of [0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 22])
+        expect(keys).toContain(k);
       for (const a of apis) expect(a.min).toBeLessThanOrEqual(a.max);
     } finally {
       c.close();

@@ -74,7 +74,13 @@ export class ChildConsumer {
           break;
         case 'batch':
           for (const [offset, key, value] of m.records) {
-            this.records.push({ partition: m.partition, offset: Number(offset), key, value, seq: clock.tick() });
+            this.records.push({
+              partition: m.partition,
+              offset: Number(offset),
+              key,
+              value,
+              seq: clock.tick(),
+            });
           }
           break;
         case 'committed':

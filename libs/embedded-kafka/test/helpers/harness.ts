@@ -61,9 +61,19 @@ export class TestContext {
     // Debug aid: EKAFKA_TEST_LOG=/tmp/broker.log appends the broker's own log lines to that file.
     const logFile = process.env['EKAFKA_TEST_LOG'];
     const logger: BrokerOptions['logger'] = logFile
-      ? (level, msg, fields) => fs.appendFileSync(logFile, `${new Date().toISOString()} ${level} ${msg} ${fields ? JSON.stringify(fields) : ''}\n`)
+      ? (level, msg, fields) =>
+          fs.appendFileSync(
+            logFile,
+            `${new Date().toISOString()} ${level} ${msg} ${fields ? JSON.stringify(fields) : ''}\n`,
+          )
       : undefined;
-    const b = await startBroker({ port: 0, host: '127.0.0.1', groupInitialRebalanceDelayMs: 0, ...(logger ? { logger } : {}), ...opts });
+    const b = await startBroker({
+      port: 0,
+      host: '127.0.0.1',
+      groupInitialRebalanceDelayMs: 0,
+      ...(logger ? { logger } : {}),
+      ...opts,
+    });
     this.brokers.push(b);
     return b;
   }
@@ -132,7 +142,10 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what = 'operation'): P
 
 /** Creates a topic and waits until its metadata reports every partition with a leader. */
 export async function createTopic(admin: Admin, topic: string, numPartitions: number): Promise<void> {
-  const created = await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
+  const created = await admin.createTopics({
+    topics: [{ topic, numPartitions, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
   if (!created) throw new Error(`topic ${topic} already existed`);
 }
 
@@ -150,7 +163,15 @@ export async function totalMessages(admin: Admin, topic: string): Promise<number
 export async function produceNumbered(
   producer: Producer,
   topic: string,
-  opts: { count: number; partitions: number; batchSize?: number; concurrency?: number; prefix?: string; acks?: number; start?: number },
+  opts: {
+    count: number;
+    partitions: number;
+    batchSize?: number;
+    concurrency?: number;
+    prefix?: string;
+    acks?: number;
+    start?: number;
+  },
 ): Promise<void> {
   const batchSize = opts.batchSize ?? 100;
   const concurrency = opts.concurrency ?? 8;

@@ -209,7 +209,10 @@ export interface RecordBatchSpec {
 export function encodeRecordBatch(spec: RecordBatchSpec): Buffer {
   const baseTimestamp = spec.baseTimestamp ?? Date.now();
   const records = spec.records.map((r, i) => {
-    const body = new Writer().int8(0).varlong(r.timestampDelta ?? 0).varint(i);
+    const body = new Writer()
+      .int8(0)
+      .varlong(r.timestampDelta ?? 0)
+      .varint(i);
     if (r.key === null) body.varint(-1);
     else body.varint(r.key.length).raw(r.key);
     if (r.value === null) body.varint(-1);
@@ -299,7 +302,13 @@ export function decodeRecordBatches(buf: Buffer): DecodedRecord[] {
         const hv = vl < 0 ? null : Buffer.from(r.buf.subarray(r.offset, (r.offset += vl)));
         headers.push({ key: hk, value: hv });
       }
-      out.push({ offset: baseOffset + BigInt(offsetDelta), timestamp: baseTimestamp + tsDelta, key, value, headers });
+      out.push({
+        offset: baseOffset + BigInt(offsetDelta),
+        timestamp: baseTimestamp + tsDelta,
+        key,
+        value,
+        headers,
+      });
     }
     r.offset = end;
   }
@@ -430,7 +439,10 @@ export class RawClient {
 
   // --- typed helpers --------------------------------------------------------------------------
 
-  async apiVersions(): Promise<{ errorCode: number; apis: Array<{ apiKey: number; min: number; max: number }> }> {
+  async apiVersions(): Promise<{
+    errorCode: number;
+    apis: Array<{ apiKey: number; min: number; max: number }>;
+  }> {
     const r = await this.request(ApiKey.ApiVersions, 0, Buffer.alloc(0));
     const errorCode = r.int16();
     const apis = r.array((x) => ({ apiKey: x.int16(), min: x.int16(), max: x.int16() }));
@@ -438,7 +450,11 @@ export class RawClient {
   }
 
   async initProducerId(): Promise<{ errorCode: number; producerId: bigint; producerEpoch: number }> {
-    const r = await this.request(ApiKey.InitProducerId, 0, new Writer().nullableString(null).int32(60_000).build());
+    const r = await this.request(
+      ApiKey.InitProducerId,
+      0,
+      new Writer().nullableString(null).int32(60_000).build(),
+    );
     r.int32(); // throttle
     const errorCode = r.int16();
     return { errorCode, producerId: r.int64(), producerEpoch: r.int16() };
@@ -493,7 +509,9 @@ export class RawClient {
       .int8(0)
       .array([topic], (w, t) =>
         w.string(t).array([partition], (w2, p) => {
-          w2.int32(p).int64(offset).int32(opts.maxBytes ?? 1024 * 1024);
+          w2.int32(p)
+            .int64(offset)
+            .int32(opts.maxBytes ?? 1024 * 1024);
         }),
       )
       .build();
@@ -517,7 +535,11 @@ export class RawClient {
   }
 
   /** ListOffsets v1 for one partition: timestamp -1 = latest, -2 = earliest. */
-  async listOffset(topic: string, partition: number, timestamp: bigint): Promise<{ errorCode: number; offset: bigint }> {
+  async listOffset(
+    topic: string,
+    partition: number,
+    timestamp: bigint,
+  ): Promise<{ errorCode: number; offset: bigint }> {
     const body = new Writer()
       .int32(-1)
       .array([topic], (w, t) =>
@@ -529,7 +551,12 @@ export class RawClient {
     const r = await this.request(ApiKey.ListOffsets, 1, body);
     const topics = r.array((x) => {
       x.string();
-      return x.array((y) => ({ partition: y.int32(), errorCode: y.int16(), timestamp: y.int64(), offset: y.int64() }));
+      return x.array((y) => ({
+        partition: y.int32(),
+        errorCode: y.int16(),
+        timestamp: y.int64(),
+        offset: y.int64(),
+      }));
     });
     const p = topics[0]![0]!;
     return { errorCode: p.errorCode, offset: p.offset };
@@ -541,7 +568,13 @@ export class RawClient {
     memberId: string,
     topics: string[],
     sessionTimeoutMs = 10_000,
-  ): Promise<{ errorCode: number; generationId: number; leader: string; memberId: string; members: string[] }> {
+  ): Promise<{
+    errorCode: number;
+    generationId: number;
+    leader: string;
+    memberId: string;
+    members: string[];
+  }> {
     // ConsumerProtocolMemberMetadata v0: version int16, topics [string], userData bytes
     const metadata = new Writer()
       .int16(0)

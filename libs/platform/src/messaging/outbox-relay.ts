@@ -108,7 +108,7 @@ export class OutboxRelay {
         const published = await this.publishBatch(client);
         await this.cleanupIfDue(client);
         failures = 0;
-        if (published < this.opts.batchSize) await this.idle(this.opts.pollIntervalMs);
+        if (published < this.opts.batchSize) await this.waitForWork(client);
       } catch (err) {
         this.observer.error?.(err);
         // Any failure may have left the connection (and with it the lock) in doubt: start over.
@@ -146,6 +146,23 @@ export class OutboxRelay {
     ]);
     this.observer.published?.(rows.length, rows[0]!.created_at);
     return rows.length;
+  }
+
+  /**
+   * Sleeps until NOTIFY or the poll interval. Inserts notify only while `outbox_relay_state.listening` is set (a
+   * NOTIFY serialises commits database-wide), so the flag is raised just for the sleep, and the outbox is checked
+   * once more after raising it: a row committed before the flag was visible sent no notification.
+   */
+  private async waitForWork(client: Client): Promise<void> {
+    await client.query('UPDATE outbox_relay_state SET listening = true WHERE id = 1');
+    try {
+      const { rows } = await client.query<{ pending: boolean }>(
+        'SELECT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL) AS pending',
+      );
+      if (!rows[0]!.pending) await this.idle(this.opts.pollIntervalMs);
+    } finally {
+      await client.query('UPDATE outbox_relay_state SET listening = false WHERE id = 1');
+    }
   }
 
   private async cleanupIfDue(client: Client): Promise<void> {
