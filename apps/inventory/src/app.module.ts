@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
-import {
-  DatabaseModule,
-  HealthModule,
-  kafkaReadiness,
-  loggingModule,
-  MessagingModule,
-} from '@ordermesh/platform';
+import { serviceInfrastructure } from '@ordermesh/platform';
 import { CommitStockWhenFulfillmentRequested } from './application/commit-stock-when-fulfillment-requested/commit-stock-when-fulfillment-requested.handler';
 import { ConfirmReservationWhenPaymentAuthorized } from './application/confirm-reservation-when-payment-authorized/confirm-reservation-when-payment-authorized.handler';
 import { CreateProductHandler } from './application/create-product/create-product.handler';
@@ -32,17 +26,7 @@ export class InventoryAppModule {
   static register(config: InventoryConfig): DynamicModule {
     return {
       module: InventoryAppModule,
-      imports: [
-        loggingModule({ service: config.service, level: config.log.level }),
-        DatabaseModule.forRoot({
-          url: config.database.url,
-          poolSize: config.database.poolSize,
-          applicationName: 'inventory',
-        }),
-        MessagingModule.forRoot(config.messaging),
-        // With messaging disabled (tests of the HTTP edge), Kafka is not a dependency of readiness.
-        HealthModule.forRoot(config.messaging.autoStart ? { extraChecks: kafkaReadiness } : {}),
-      ],
+      imports: serviceInfrastructure(config),
       controllers: [ProductsController, OrderEventsConsumer, PaymentEventsConsumer],
       providers: [
         InventoryPrisma,

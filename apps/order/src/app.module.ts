@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
-import {
-  DatabaseModule,
-  HealthModule,
-  kafkaReadiness,
-  loggingModule,
-  MessagingModule,
-} from '@ordermesh/platform';
+import { serviceInfrastructure } from '@ordermesh/platform';
 import { CancelOrderHandler } from './application/cancel-order/cancel-order.handler';
 import { CancelOrderWhenPaymentDeclined } from './application/cancel-order-when-payment-declined/cancel-order-when-payment-declined.handler';
 import { CancelOrderWhenReservationExpired } from './application/cancel-order-when-reservation-expired/cancel-order-when-reservation-expired.handler';
@@ -37,16 +31,7 @@ export class OrderAppModule {
   static register(config: OrderConfig): DynamicModule {
     return {
       module: OrderAppModule,
-      imports: [
-        loggingModule({ service: config.service, level: config.log.level }),
-        DatabaseModule.forRoot({
-          url: config.database.url,
-          poolSize: config.database.poolSize,
-          applicationName: 'order',
-        }),
-        MessagingModule.forRoot(config.messaging),
-        HealthModule.forRoot({ extraChecks: config.messaging.autoStart ? kafkaReadiness : undefined }),
-      ],
+      imports: serviceInfrastructure(config),
       controllers: [OrdersController, OrderSagaConsumer],
       providers: [
         { provide: ORDER_REPOSITORY, useClass: SqlOrderRepository },

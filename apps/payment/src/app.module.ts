@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
-import {
-  DatabaseModule,
-  HealthModule,
-  kafkaReadiness,
-  loggingModule,
-  MessagingModule,
-} from '@ordermesh/platform';
+import { serviceInfrastructure } from '@ordermesh/platform';
 import { AuthorizePaymentWhenStockReserved } from './application/authorize-payment-when-stock-reserved/authorize-payment-when-stock-reserved.handler';
 import { CapturePaymentWhenFulfillmentRequested } from './application/capture-payment-when-fulfillment-requested/capture-payment-when-fulfillment-requested.handler';
 import { FindPaymentsHandler } from './application/find-payments/find-payments.handler';
@@ -30,17 +24,7 @@ export class PaymentAppModule {
   static register(config: PaymentConfig): DynamicModule {
     return {
       module: PaymentAppModule,
-      imports: [
-        loggingModule({ service: config.service, level: config.log.level }),
-        DatabaseModule.forRoot({
-          url: config.database.url,
-          poolSize: config.database.poolSize,
-          applicationName: 'payment',
-        }),
-        MessagingModule.forRoot(config.messaging),
-        // With messaging off (tests of the HTTP edge) Kafka is not a dependency, so it does not decide readiness.
-        HealthModule.forRoot(config.messaging.autoStart ? { extraChecks: kafkaReadiness } : {}),
-      ],
+      imports: serviceInfrastructure(config),
       controllers: [
         PaymentsController,
         StockReservedConsumer,

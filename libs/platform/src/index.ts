@@ -20,3 +20,4 @@ export { createKafka, ensureTopics, KafkaPublisher, kafkaReachable } from './kaf
 export type { KafkaSettings, TopicSpec } from './kafka/kafka-client';
 export * from './kafka/topic-reader';
 export * from './kafka/dlq';
+export * from './service-infrastructure';

@@ -105,19 +105,7 @@ export class EventProcessor {
           const out: ProcessOutcome[] = [];
           for (const { message, result } of parsed) {
             const envelope = (result as { ok: true; envelope: EventEnvelope }).envelope;
-            const { rowCount } = await tx.query(
-              `INSERT INTO processed_messages (consumer, event_id, event_type, topic, partition, "offset")
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-              [
-                this.consumer,
-                envelope.eventId,
-                envelope.eventType,
-                message.topic,
-                message.partition,
-                message.offset,
-              ],
-            );
-            if (rowCount === 0) {
+            if (!(await this.recordInbox(tx, envelope, message))) {
               out.push('duplicate');
               continue;
             }
@@ -138,6 +126,20 @@ export class EventProcessor {
       if (outcomes[i] === 'handled') await this.afterCommit?.(envelope);
     }
     return outcomes;
+  }
+
+  /** Inserts the inbox row; false when this consumer already handled the event (a redelivery). */
+  private async recordInbox(
+    tx: PoolClient,
+    envelope: EventEnvelope,
+    message: InboundMessage,
+  ): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `INSERT INTO processed_messages (consumer, event_id, event_type, topic, partition, "offset")
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [this.consumer, envelope.eventId, envelope.eventType, message.topic, message.partition, message.offset],
+    );
+    return rowCount === 1;
   }
 
   private async processEach(messages: InboundMessage[]): Promise<ProcessOutcome[]> {
@@ -164,19 +166,7 @@ export class EventProcessor {
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await withTransaction(this.pool, async (tx) => {
-          const { rowCount } = await tx.query(
-            `INSERT INTO processed_messages (consumer, event_id, event_type, topic, partition, "offset")
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-            [
-              this.consumer,
-              envelope.eventId,
-              envelope.eventType,
-              message.topic,
-              message.partition,
-              message.offset,
-            ],
-          );
-          if (rowCount === 0) return 'duplicate' as const;
+          if (!(await this.recordInbox(tx, envelope, message))) return 'duplicate' as const;
           await handler({ envelope, tx, message });
           return 'handled' as const;
         });
