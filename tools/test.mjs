@@ -45,7 +45,10 @@ function runTargetPerProject(target) {
 
 const buildOk = run('build', process.execPath, [path.join(root, 'tools/build.mjs')]);
 checks.push({ name: 'build', ok: buildOk });
-checks.push({ name: 'format (prettier --check)', ok: run('format', path.join(root, 'node_modules/.bin/prettier'), ['--check', '--log-level', 'warn', '.']) });
+checks.push({
+  name: 'format (prettier --check)',
+  ok: run('format', path.join(root, 'node_modules/.bin/prettier'), ['--check', '--log-level', 'warn', '.']),
+});
 runTargetPerProject('lint');
 runTargetPerProject('typecheck');
 run('unit tests', nx, ['run-many', '-t', 'test', '--outputStyle=stream', '--skipNxCache', '--parallel=2']);

@@ -41,14 +41,12 @@ export class OrderSagaStep {
       ]);
       return order;
     }
-    const outbox: OutboxEntry[] = order
-      .pullEvents()
-      .map((e) =>
-        buildEnvelope('order', e.type, order.id, e.payload, {
-          correlationId: cause.correlationId,
-          causationId: cause.eventId,
-        }),
-      );
+    const outbox: OutboxEntry[] = order.pullEvents().map((e) =>
+      buildEnvelope('order', e.type, order.id, e.payload, {
+        correlationId: cause.correlationId,
+        causationId: cause.eventId,
+      }),
+    );
     const history = [
       historyOf(cause, status, result.detail ?? {}),
       ...outbox.map((e) => historyOf(e, status)),
