@@ -91,6 +91,7 @@ export class SqlOrderRepository implements OrderRepository {
     return rows[0] ? Order.restore(snapshotFromRow(rows[0])) : null;
   }
 
+  /** One statement: the versioned UPDATE, priced lines, outbox rows and history, all conditional on the update. */
   async save(
     tx: Queryable,
     order: Order,
@@ -100,59 +101,82 @@ export class SqlOrderRepository implements OrderRepository {
   ): Promise<void> {
     const s = order.snapshot();
     const terminal = s.status === 'CANCELLED' || s.status === 'FULFILLED';
-    const { rowCount } = await tx.query(
-      `UPDATE orders SET status = $2, total_amount = $3, currency = $4, cancellation_reason = $5, reservation_id = $6,
-         payment_id = $7, fulfillment_requested_at = $8, stock_committed_at = $9, payment_captured_at = $10,
-         terminal_at = CASE WHEN $11::boolean THEN coalesce(terminal_at, $12) ELSE NULL END,
-         updated_at = $12, version = version + 1
-       WHERE id = $1 AND version = $13`,
-      [
-        s.id,
-        s.status,
-        s.totalAmount,
-        s.currency,
-        s.cancellationReason,
-        s.reservationId,
-        s.paymentId,
-        s.fulfillmentRequestedAt,
-        s.stockCommittedAt,
-        s.paymentCapturedAt,
-        terminal,
-        s.updatedAt,
-        s.version,
-      ],
-    );
-    if (rowCount !== 1) throw new StaleOrderError(`order ${s.id} changed concurrently`);
+    const values: unknown[] = [
+      s.id,
+      s.status,
+      s.totalAmount,
+      s.currency,
+      s.cancellationReason,
+      s.reservationId,
+      s.paymentId,
+      s.fulfillmentRequestedAt,
+      s.stockCommittedAt,
+      s.paymentCapturedAt,
+      terminal,
+      s.updatedAt,
+      s.version,
+    ];
+    const ctes = [
+      `u AS (
+        UPDATE orders SET status = $2, total_amount = $3, currency = $4, cancellation_reason = $5, reservation_id = $6,
+          payment_id = $7, fulfillment_requested_at = $8, stock_committed_at = $9, payment_captured_at = $10,
+          terminal_at = CASE WHEN $11::boolean THEN coalesce(terminal_at, $12) ELSE NULL END,
+          updated_at = $12, version = version + 1
+        WHERE id = $1 AND version = $13
+        RETURNING id)`,
+    ];
     if (linesPriced) {
-      await tx.query(
-        `UPDATE order_lines l SET unit_price_amount = x.amount, currency = x.currency
-           FROM unnest($2::text[], $3::bigint[], $4::text[]) AS x(sku, amount, currency)
-          WHERE l.order_id = $1 AND l.sku = x.sku`,
-        [
-          s.id,
-          s.lines.map((l) => l.sku),
-          s.lines.map((l) => l.unitPrice?.amount ?? null),
-          s.lines.map((l) => l.unitPrice?.currency ?? null),
-        ],
+      const p = values.length;
+      values.push(
+        s.lines.map((l) => l.sku),
+        s.lines.map((l) => l.unitPrice?.amount ?? null),
+        s.lines.map((l) => l.unitPrice?.currency ?? null),
       );
+      ctes.push(`l AS (
+        UPDATE order_lines l SET unit_price_amount = x.amount, currency = x.currency
+          FROM u, unnest($${p + 1}::text[], $${p + 2}::bigint[], $${p + 3}::text[]) AS x(sku, amount, currency)
+         WHERE l.order_id = u.id AND l.sku = x.sku)`);
     }
     if (outbox.length) {
-      const insert = outboxInsert('order', outbox, 1);
-      await tx.query(insert.text, insert.values);
+      const insert = outboxInsert('order', outbox, values.length + 1, 'EXISTS (SELECT 1 FROM u)');
+      values.push(...insert.values);
+      ctes.push(`ob AS (${insert.text})`);
     }
-    await this.appendHistory(tx, s.id, history);
+    if (history.length) {
+      const h = this.historyInsert(history, values.length + 1, 'u');
+      values.push(...h.values);
+      ctes.push(`h AS (${h.text})`);
+    }
+    const { rows } = await tx.query<{ updated: number }>(
+      `WITH ${ctes.join(', ')} SELECT count(*)::int AS updated FROM u`,
+      values,
+    );
+    if (rows[0]!.updated !== 1) throw new StaleOrderError(`order ${s.id} changed concurrently`);
   }
 
   async appendHistory(tx: Queryable, orderId: string, history: HistoryEntry[]): Promise<void> {
     if (!history.length) return;
-    await tx.query(
-      `INSERT INTO order_history (order_id, event_id, event_type, producer, causation_id, status_after, detail, occurred_at)
-       SELECT $1, x.event_id, x.event_type, x.producer, x.causation_id, x.status_after::"OrderStatus", x.detail, x.occurred_at
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::jsonb[], $8::timestamptz[])
+    const h = this.historyInsert(history, 2, null);
+    await tx.query(h.text, [orderId, ...h.values]);
+  }
+
+  /**
+   * INSERT of history lines, its arrays numbered from `first`; the order id is `$1`, or the id of the CTE named by
+   * `updated` (the lines are then written only if that update matched).
+   */
+  private historyInsert(
+    history: HistoryEntry[],
+    first: number,
+    updated: string | null,
+  ): { text: string; values: unknown[] } {
+    const n = (i: number) => `$${first + i}`;
+    return {
+      text: `INSERT INTO order_history (order_id, event_id, event_type, producer, causation_id, status_after, detail, occurred_at)
+       SELECT ${updated ? `${updated}.id` : '$1'}, x.event_id, x.event_type, x.producer, x.causation_id, x.status_after::"OrderStatus", x.detail, x.occurred_at
+         FROM ${updated ? `${updated}, ` : ''}unnest(${n(0)}::uuid[], ${n(1)}::text[], ${n(2)}::text[], ${n(3)}::uuid[], ${n(4)}::text[], ${n(5)}::jsonb[], ${n(6)}::timestamptz[])
            AS x(event_id, event_type, producer, causation_id, status_after, detail, occurred_at)
        ON CONFLICT (order_id, event_id) DO NOTHING`,
-      [
-        orderId,
+      values: [
         history.map((h) => h.eventId),
         history.map((h) => h.eventType),
         history.map((h) => h.producer),
@@ -161,7 +185,7 @@ export class SqlOrderRepository implements OrderRepository {
         history.map((h) => JSON.stringify(h.detail)),
         history.map((h) => h.occurredAt),
       ],
-    );
+    };
   }
 
   async history(orderId: string): Promise<HistoryEntry[]> {
