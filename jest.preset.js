@@ -19,7 +19,7 @@ for (const [alias, [target]] of Object.entries(paths)) {
 /**
  * @param {string} projectDir
  * @param {'unit'|'int'} kind
- * @param {{ postgres?: boolean }} [opts] postgres: start (or reuse) the test run's PostgreSQL cluster
+ * @param {{ sharedInfra?: boolean }} [opts] sharedInfra: start (or reuse) the test run's PostgreSQL cluster and broker
  */
 module.exports = function preset(projectDir, kind, opts = {}) {
   const name = path.relative(__dirname, projectDir).replace(/[\\/]/g, '-');
@@ -47,7 +47,7 @@ module.exports = function preset(projectDir, kind, opts = {}) {
       ],
     ],
     ...(kind === 'int' ? { testTimeout: 120_000, maxWorkers: 1 } : {}),
-    ...(opts.postgres
+    ...(opts.sharedInfra
       ? {
           globalSetup: path.join(__dirname, 'libs/testing/src/jest/global-setup.ts'),
           globalTeardown: path.join(__dirname, 'libs/testing/src/jest/global-teardown.ts'),

@@ -1,1 +1,1 @@
-module.exports = require('../jest.preset')(__dirname, 'int', { postgres: true });
+module.exports = require('../jest.preset')(__dirname, 'int', { sharedInfra: true });

@@ -15,3 +15,15 @@ export function testClusterUrl(database: string): string {
   url.pathname = `/${database}`;
   return url.toString();
 }
+
+/** The run's Kafka-protocol broker (host:port), started like the cluster: by npm test or the Jest global setup. */
+export const TEST_KAFKA_VAR = 'ORDERMESH_TEST_KAFKA_BROKERS';
+
+export function testKafkaBrokers(): string {
+  const brokers = process.env[TEST_KAFKA_VAR];
+  if (!brokers)
+    throw new Error(
+      `${TEST_KAFKA_VAR} is not set: run integration tests through npm test or a jest int config`,
+    );
+  return brokers;
+}

@@ -1,26 +1,20 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { startBroker, RunningBroker } from '@ordermesh/embedded-kafka';
 import { createKafka, DLQ_HEADERS, ensureTopics, KafkaPublisher, readTopic } from '@ordermesh/platform';
-import { workspaceRoot } from '../src';
+import { testKafkaBrokers, workspaceRoot } from '../src';
 
 /** `npm run dlq` against a real Kafka-protocol broker: list what was dead-lettered, replay it. */
 describe('dlq CLI', () => {
   const root = workspaceRoot();
-  let broker: RunningBroker;
+  // The test run's shared broker (topic names below belong to this suite only).
+  const broker = { address: testKafkaBrokers() };
 
-  beforeAll(async () => {
-    expect(
-      spawnSync(process.execPath, [path.join(root, 'tools/build.mjs'), '--quiet'], { cwd: root }).status,
-    ).toBe(0);
-    broker = await startBroker({ port: 0 });
+  beforeAll(() => {
+    const build = spawnSync(process.execPath, [path.join(root, 'tools/build.mjs'), '--quiet'], { cwd: root });
+    expect(build.status).toBe(0);
   });
 
-  afterAll(async () => {
-    await broker?.stop();
-  });
-
-  // Asynchronous on purpose: the broker runs in this process and must keep answering while the CLI runs.
+  // Asynchronous on purpose: the broker may run in this process and must keep answering while the CLI runs.
   const cli = (...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
       const child = spawn(process.execPath, [path.join(root, 'dist/libs/devstack/src/cli/dlq.js'), ...args], {
@@ -37,14 +31,14 @@ describe('dlq CLI', () => {
   it('lists dead-lettered messages with their reason and replays one to its topic without DLQ headers', async () => {
     const kafka = createKafka({ brokers: [broker.address], clientId: 'dlq-test' }, () => undefined);
     await ensureTopics(kafka, [
-      { topic: 'demo.events', partitions: 1 },
-      { topic: 'demo.events.dlq', partitions: 1 },
+      { topic: 'dlq-cli-demo.events', partitions: 1 },
+      { topic: 'dlq-cli-demo.events.dlq', partitions: 1 },
     ]);
     const publisher = new KafkaPublisher(kafka);
     const eventId = '0b8f5c8e-4f5e-4a39-9b8e-2a7f3f5d9c11';
     await publisher.publish([
       {
-        topic: 'demo.events.dlq',
+        topic: 'dlq-cli-demo.events.dlq',
         key: 'order-1',
         value: '{"eventId":"0b8f5c8e-4f5e-4a39-9b8e-2a7f3f5d9c11"}',
         headers: {
@@ -53,31 +47,36 @@ describe('dlq CLI', () => {
           [DLQ_HEADERS.reason]: 'HANDLER.FAILED',
           [DLQ_HEADERS.error]: 'relation "reservation_lines" does not exist',
           [DLQ_HEADERS.consumer]: 'inventory-service',
-          [DLQ_HEADERS.originalTopic]: 'demo.events',
+          [DLQ_HEADERS.originalTopic]: 'dlq-cli-demo.events',
           [DLQ_HEADERS.originalOffset]: '41',
         },
       },
     ]);
     await publisher.disconnect();
 
-    const list = await cli('list', 'demo.events');
+    const list = await cli('list', 'dlq-cli-demo.events');
     expect(list.stderr).toBe('');
     expect(list.status).toBe(0);
-    expect(list.stdout).toContain('demo.events.dlq: 1 message(s)');
+    expect(list.stdout).toContain('dlq-cli-demo.events.dlq: 1 message(s)');
     expect(list.stdout).toMatch(
       /OrderPlaced\s+0b8f5c8e-4f5e-4a39-9b8e-2a7f3f5d9c11\s+inventory-service\s+HANDLER\.FAILED/,
     );
 
-    const replay = await cli('replay', 'demo.events', '--id', eventId);
+    const replay = await cli('replay', 'dlq-cli-demo.events', '--id', eventId);
     expect(replay.status).toBe(0);
     expect(replay.stdout).toContain('replayed 1 message(s)');
-    const replayed = await readTopic(kafka, 'demo.events');
+    const replayed = await readTopic(kafka, 'dlq-cli-demo.events');
     expect(replayed).toHaveLength(1);
     expect(replayed[0]!.key).toBe('order-1');
     expect(Object.keys(replayed[0]!.headers).filter((h) => h.startsWith('dlq-'))).toEqual([]);
-    expect(replayed[0]!.headers['replayed-from']).toBe('demo.events.dlq:0:0');
+    expect(replayed[0]!.headers['replayed-from']).toBe('dlq-cli-demo.events.dlq:0:0');
 
-    const missing = await cli('replay', 'demo.events', '--id', 'ffffffff-ffff-4fff-8fff-ffffffffffff');
+    const missing = await cli(
+      'replay',
+      'dlq-cli-demo.events',
+      '--id',
+      'ffffffff-ffff-4fff-8fff-ffffffffffff',
+    );
     expect(missing.status).toBe(1);
     expect((await cli('frobnicate')).status).toBe(2);
   });
