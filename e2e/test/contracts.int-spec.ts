@@ -53,5 +53,10 @@ describe('event contracts across services', () => {
     const refusals = [];
     for (const topic of Object.values(TOPICS)) refusals.push(...(await listDlq(kafka, dlqTopic(topic))));
     expect(refusals.filter((r) => r.reason.startsWith('CONTRACT.'))).toEqual([]);
+    // The order service refuses events about orders it never placed, at once and with its own reason: handler
+    // errors reach the processor unchanged (not retried, not rewritten by the framework).
+    const orderRefusals = refusals.filter((r) => r.consumer === 'order-service');
+    expect(orderRefusals.length).toBeGreaterThan(0);
+    expect(orderRefusals.every((r) => r.reason === 'ORDER.UNKNOWN_ORDER')).toBe(true);
   });
 });

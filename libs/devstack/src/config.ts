@@ -22,6 +22,8 @@ class DevStackEnv {
   @EnvBoolean() @IsBoolean() CHAOS_ENABLED = true;
   @IsString() ADMIN_TOKEN = 'dev-admin-token';
   @IsIn(['none', 'console', 'otlp']) OTEL_TRACES_EXPORTER = 'none';
+  /** Extra Node.js flags for the three services, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them. */
+  @IsString() SERVICE_NODE_ARGS = '';
   /** When all three are set, db:migrate targets these databases instead of the embedded cluster. */
   @IsOptional() @IsPostgresUrl() ORDER_DATABASE_URL?: string;
   @IsOptional() @IsPostgresUrl() INVENTORY_DATABASE_URL?: string;
@@ -37,6 +39,7 @@ export interface DevStackConfig {
   chaosEnabled: boolean;
   adminToken: string;
   tracesExporter: string;
+  serviceNodeArgs: string[];
   externalDatabases: { order: string; inventory: string; payment: string } | null;
 }
 
@@ -55,6 +58,7 @@ export function loadDevStackConfig(env: Record<string, string | undefined> = pro
     chaosEnabled: e.CHAOS_ENABLED,
     adminToken: e.ADMIN_TOKEN,
     tracesExporter: e.OTEL_TRACES_EXPORTER,
+    serviceNodeArgs: e.SERVICE_NODE_ARGS.split(/\s+/).filter(Boolean),
     externalDatabases: external,
   };
 }

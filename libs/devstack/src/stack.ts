@@ -72,7 +72,7 @@ export async function startStack(config: DevStackConfig, log: StackLog): Promise
     const port = config.ports[name];
     const child = spawn(
       process.execPath,
-      ['--enable-source-maps', path.join(root, 'dist/apps', name, 'src/main.js')],
+      [...config.serviceNodeArgs, '--enable-source-maps', path.join(root, 'dist/apps', name, 'src/main.js')],
       {
         cwd: root,
         stdio: ['ignore', 'inherit', 'inherit'],

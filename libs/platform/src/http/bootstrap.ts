@@ -1,5 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { Catch, DynamicModule, INestApplication, RpcExceptionFilter, Type } from '@nestjs/common';
+import {
+  Catch,
+  DynamicModule,
+  INestApplication,
+  INestMicroservice,
+  RpcExceptionFilter,
+  Type,
+} from '@nestjs/common';
 import { Observable, throwError } from 'rxjs';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -49,10 +56,13 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   // Services with messaging consume through the Kafka event transport (handlers declared with @EventPattern).
   const runtime = findMessagingRuntime(app);
   if (runtime) {
+    // Deferred so the filter below is in place before the handlers are wrapped (at startAllMicroservices). The
+    // app's own init runs the lifecycle hooks; the microservice must not run them a second time.
     const events = app.connectMicroservice(
       { strategy: new KafkaEventTransport(runtime) },
-      { inheritAppConfig: false },
-    );
+      { inheritAppConfig: false, deferInitialization: true },
+    ) as INestMicroservice & { setIsInitHookCalled(called: boolean): void };
+    events.setIsInitHookCalled(true);
     // Handler errors must reach the event processor unchanged: it decides between retry and dead-letter.
     events.useGlobalFilters(new RethrowRpcErrors());
   }

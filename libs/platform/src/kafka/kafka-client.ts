@@ -1,5 +1,5 @@
 // The only module family in ordermesh that imports kafkajs (see eslint.config.mjs).
-import { Admin, CompressionTypes, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, CompressionTypes, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { InboundMessage } from '../messaging/event-processor';
 import { MessagePublisher } from '../messaging/outbox-relay';
 import { OutboundMessage } from '../messaging/envelope-factory';
@@ -72,6 +72,8 @@ export class KafkaPublisher implements MessagePublisher {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // Murmur2 on the key, as Kafka's Java client: one order's events share a partition whichever client wrote them.
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
   }
 
