@@ -64,7 +64,9 @@ const port = await new Promise((resolve) => {
 const pgDir = mkdtempSync(path.join(os.tmpdir(), 'ordermesh-test-pg-'));
 const cluster = await startPostgresCluster({ dataDir: path.join(pgDir, 'data'), port, persistent: false });
 // And one Kafka-protocol broker for suites that share one (suites needing isolation start their own).
-const { startBroker } = await import(path.join(root, 'dist/libs/embedded-kafka/src/index.js'));
+// CommonJS from ESM: named exports are found only when Node's lexer can see them, so fall back to `default`.
+const kafkaLib = await import(path.join(root, 'dist/libs/embedded-kafka/src/index.js'));
+const startBroker = kafkaLib.startBroker ?? kafkaLib.default.startBroker;
 const broker = await startBroker({ port: 0 });
 try {
   run(
