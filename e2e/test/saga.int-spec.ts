@@ -170,4 +170,34 @@ describe('order saga (end to end)', () => {
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('ORDER.NOT_CANCELLABLE');
   });
+
+  it('exposes Prometheus metrics that move as orders flow', async () => {
+    const scrape = async (service: 'order' | 'inventory' | 'payment') =>
+      String((await stack.http(service, 'GET', '/metrics')).body);
+    const value = (text: string, series: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(series + ' ') || l.startsWith(series + '{'));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+    };
+    const before = await scrape('order');
+    const sku = newSku('METRIC');
+    await createProduct(stack, sku, 5);
+    const id = await placeOrder(stack, [{ sku, quantity: 1 }]);
+    await orderReaches(stack, id, 'CONFIRMED');
+    const after = await eventually(async () => {
+      const text = await scrape('order');
+      return value(text, 'ordermesh_orders_confirmed_total') >
+        value(before, 'ordermesh_orders_confirmed_total')
+        ? text
+        : undefined;
+    });
+    expect(value(after, 'ordermesh_orders_placed_total')).toBeGreaterThan(
+      value(before, 'ordermesh_orders_placed_total'),
+    );
+    expect(after).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/orders"[^}]*\} [1-9]/);
+    expect(after).toMatch(/ordermesh_outbox_publish_lag_seconds_count\{[^}]*service="order"[^}]*\} [1-9]/);
+    const inventory = await scrape('inventory');
+    expect(inventory).toMatch(
+      /ordermesh_consumer_handled_total\{[^}]*event_type="OrderPlaced"[^}]*outcome="handled"[^}]*\} [1-9]/,
+    );
+  });
 });

@@ -21,3 +21,4 @@ export type { KafkaSettings, TopicSpec } from './kafka/kafka-client';
 export * from './kafka/topic-reader';
 export * from './kafka/dlq';
 export * from './service-infrastructure';
+export * from './observability/metrics';

@@ -16,6 +16,7 @@ import { CORRELATION_HEADER, correlationIdFrom } from '../logging/logger.module'
 import { HttpErrorFilter } from './http-error.filter';
 import { KafkaEventTransport } from '../messaging/kafka-event.transport';
 import { MessagingRuntime } from '../messaging/messaging.module';
+import { Metrics } from '../observability/metrics';
 import { createValidationPipe } from './validation';
 
 export interface HttpAppOptions {
@@ -49,12 +50,27 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  const metrics = find(app, Metrics);
+  if (metrics) {
+    // Labelled by route pattern (not URL) so ids do not explode the series count.
+    fastify.addHook('onResponse', (req, reply, done) => {
+      metrics.httpDuration.observe(
+        {
+          route: req.routeOptions.url ?? 'unmatched',
+          method: req.method,
+          status_code: String(reply.statusCode),
+        },
+        reply.elapsedTime / 1000,
+      );
+      done();
+    });
+  }
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
   setupSwagger(app, opts);
   // Services with messaging consume through the Kafka event transport (handlers declared with @EventPattern).
-  const runtime = findMessagingRuntime(app);
+  const runtime = find(app, MessagingRuntime);
   if (runtime) {
     // Deferred so the filter below is in place before the handlers are wrapped (at startAllMicroservices). The
     // app's own init runs the lifecycle hooks; the microservice must not run them a second time.
@@ -79,11 +95,12 @@ class RethrowRpcErrors implements RpcExceptionFilter<unknown> {
   }
 }
 
-function findMessagingRuntime(app: INestApplication): MessagingRuntime | null {
+/** A provider the app may or may not have (an app without messaging, or without metrics). */
+function find<T>(app: INestApplication, token: Type<T>): T | null {
   try {
-    return app.get(MessagingRuntime, { strict: false });
+    return app.get(token, { strict: false });
   } catch {
-    return null; // this app does not use messaging
+    return null;
   }
 }
 

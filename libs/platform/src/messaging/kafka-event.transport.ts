@@ -26,6 +26,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       for (const [pattern, handler] of this.messageHandlers) handlers.set(pattern, this.wrap(handler));
       const { options } = this.runtime;
       const consumerName = `${options.service}-service`;
+      const metrics = this.runtime.metrics;
       this.processor = new EventProcessor(
         this.runtime.pool,
         consumerName,
@@ -33,9 +34,19 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
         this.runtime.publisher,
         options.retry,
         {
-          retry: (eventType, attempt, err) =>
-            this.log.warn({ eventType, attempt, err: (err as Error).message }, 'handler failed; retrying'),
-          deadLettered: (topic, reason) => this.log.error({ topic, reason }, 'message dead-lettered'),
+          processed: (eventType, outcome, ms) => {
+            metrics?.consumerHandled.inc({ event_type: eventType, outcome });
+            metrics?.consumerDuration.observe({ event_type: eventType }, ms / 1000);
+          },
+          retry: (eventType, attempt, err) => {
+            metrics?.consumerRetries.inc({ event_type: eventType });
+            this.log.warn({ eventType, attempt, err: (err as Error).message }, 'handler failed; retrying');
+          },
+          failed: (eventType) => metrics?.consumerErrors.inc({ event_type: eventType }),
+          deadLettered: (topic, reason) => {
+            metrics?.dlqMessages.inc({ topic, reason });
+            this.log.error({ topic, reason }, 'message dead-lettered');
+          },
         },
       );
       this.runtime.processor = this.processor;

@@ -7,11 +7,13 @@ import {
   Module,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import { HealthCheckError } from '@nestjs/terminus';
 import { ServiceName, TOPICS, dlqTopic } from '@ordermesh/contracts';
 import { Pool } from 'pg';
 import { PG_POOL } from '../db/database.module';
+import { Metrics } from '../observability/metrics';
 import {
   createKafka,
   ensureTopics,
@@ -55,6 +57,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     @Inject(MESSAGING_OPTIONS) readonly options: MessagingOptions,
     @Inject(PG_POOL) readonly pool: Pool,
+    @Optional() @Inject(Metrics) readonly metrics: Metrics | null,
   ) {
     this.kafka = createKafka(options.kafka, (level, msg, fields) =>
       this.logger[level === 'info' ? 'log' : level]({ ...fields }, msg),
@@ -64,6 +67,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, OnApplicationSh
       this.publisher,
       { ...options.relay, databaseUrl: options.databaseUrl, lockKey: relayLockKey(options.service) },
       {
+        published: (rows) => metrics?.recordPublished(rows),
+        backlog: (n) => metrics?.outboxBacklog.set(n),
         error: (err) => this.logger.warn({ err }, 'outbox relay error; retrying'),
         leadership: (leader) =>
           this.logger.log(

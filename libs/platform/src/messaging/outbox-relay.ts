@@ -21,7 +21,8 @@ export interface OutboxRelayOptions {
 }
 
 export interface OutboxRelayObserver {
-  published?(count: number, oldestCreatedAt: Date): void;
+  /** After a batch was acknowledged and marked: what was published and when each row was committed. */
+  published?(rows: { eventType: string; createdAt: Date; payload: unknown }[]): void;
   backlog?(count: number): void;
   error?(err: unknown): void;
   leadership?(leader: boolean): void;
@@ -144,7 +145,9 @@ export class OutboxRelay {
     await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
       rows.map((r) => r.id),
     ]);
-    this.observer.published?.(rows.length, rows[0]!.created_at);
+    this.observer.published?.(
+      rows.map((r) => ({ eventType: r.event_type, createdAt: r.created_at, payload: r.payload })),
+    );
     return rows.length;
   }
 
