@@ -1,6 +1,6 @@
 // The only module family in ordermesh that imports kafkajs (see eslint.config.mjs).
 import { Admin, CompressionTypes, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
-import { InboundMessage } from '../messaging/event-processor';
+import { DeliveryControl, InboundMessage } from '../messaging/event-processor';
 import { MessagePublisher } from '../messaging/outbox-relay';
 import { OutboundMessage } from '../messaging/envelope-factory';
 
@@ -116,7 +116,7 @@ export interface ConsumerRunOptions {
    * Called with consecutive messages of one partition (in offset order, at most `maxBatch`); resolves when all of
    * them may be committed.
    */
-  onMessages: (messages: InboundMessage[]) => Promise<void>;
+  onMessages: (messages: InboundMessage[], control: DeliveryControl) => Promise<void>;
   maxBatch?: number;
   sessionTimeoutMs?: number;
   /** Partitions processed concurrently (order holds within a partition). */
@@ -154,6 +154,7 @@ export class KafkaEventConsumer {
         commitOffsetsIfNecessary,
       }) => {
         const maxBatch = opts.maxBatch ?? 100;
+        const control: DeliveryControl = { heartbeat, isRunning: () => isRunning() && !isStale() };
         for (let i = 0; i < batch.messages.length; i += maxBatch) {
           if (!isRunning() || isStale()) break;
           const chunk = batch.messages.slice(i, i + maxBatch);
@@ -172,6 +173,7 @@ export class KafkaEventConsumer {
                 headers,
               };
             }),
+            control,
           );
           resolveOffset(chunk[chunk.length - 1]!.offset);
           await heartbeat();

@@ -32,6 +32,31 @@ export class PermanentHandlerError extends Error {
   }
 }
 
+/**
+ * Thrown by a handler when a dependency is unavailable for a while (e.g. the payment gateway's circuit is open): the
+ * event is valid and must not be declined or dead-lettered, so the processor retries it indefinitely with capped
+ * backoff, without using the retry budget, keeping the partition (and so per-key order) waiting.
+ */
+export class RetryLaterError extends Error {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown out of processing when the consumer stops while an event waits: its offset is not committed. */
+export class DeliveryInterruptedError extends Error {}
+
+/** What the consumer loop lends the processor while a message waits: keep the group membership, notice shutdown. */
+export interface DeliveryControl {
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+}
+
+const ALWAYS_RUNNING: DeliveryControl = { heartbeat: async () => undefined, isRunning: () => true };
+
 export interface RetryPolicy {
   maxAttempts: number;
   baseDelayMs: number;
@@ -43,6 +68,8 @@ export type ProcessOutcome = 'handled' | 'duplicate' | 'ignored' | 'dead-lettere
 export interface ProcessorObserver {
   processed?(eventType: string, outcome: ProcessOutcome, durationMs: number): void;
   retry?(eventType: string, attempt: number, err: unknown): void;
+  /** A RetryLaterError: the event waits for a dependency (counted apart from retries). */
+  deferred?(eventType: string, reason: string, waits: number): void;
   failed?(eventType: string, err: unknown): void;
   deadLettered?(topic: string, reason: string, err?: unknown): void;
 }
@@ -89,13 +116,16 @@ export class EventProcessor {
    * the run fails, the transaction rolls back and the run is replayed message by message through `process`, which
    * owns retries and dead-lettering — so batching changes cost, never outcomes or order.
    */
-  async processBatch(messages: InboundMessage[]): Promise<ProcessOutcome[]> {
-    if (messages.length === 1) return [await this.process(messages[0]!)];
+  async processBatch(
+    messages: InboundMessage[],
+    control: DeliveryControl = ALWAYS_RUNNING,
+  ): Promise<ProcessOutcome[]> {
+    if (messages.length === 1) return [await this.process(messages[0]!, control)];
     const started = Date.now();
     const parsed = messages.map((m) => ({ message: m, result: parseEnvelope(m.value ?? Buffer.alloc(0)) }));
     // Anything that needs the DLQ or has no handler takes the one-by-one path, which knows how to report it.
     if (parsed.some((p) => !p.result.ok || !this.handlers.has(p.result.envelope.eventType))) {
-      return this.processEach(messages);
+      return this.processEach(messages, control);
     }
     let outcomes: ProcessOutcome[];
     try {
@@ -117,7 +147,7 @@ export class EventProcessor {
         1,
       );
     } catch {
-      return this.processEach(messages);
+      return this.processEach(messages, control);
     }
     const perMessage = (Date.now() - started) / messages.length;
     for (let i = 0; i < parsed.length; i++) {
@@ -142,13 +172,13 @@ export class EventProcessor {
     return rowCount === 1;
   }
 
-  private async processEach(messages: InboundMessage[]): Promise<ProcessOutcome[]> {
+  private async processEach(messages: InboundMessage[], control: DeliveryControl): Promise<ProcessOutcome[]> {
     const out: ProcessOutcome[] = [];
-    for (const m of messages) out.push(await this.process(m));
+    for (const m of messages) out.push(await this.process(m, control));
     return out;
   }
 
-  async process(message: InboundMessage): Promise<ProcessOutcome> {
+  async process(message: InboundMessage, control: DeliveryControl = ALWAYS_RUNNING): Promise<ProcessOutcome> {
     const started = Date.now();
     const typeHint = message.headers[HEADERS.eventType] ?? 'unknown';
     const parsed = parseEnvelope(message.value ?? Buffer.alloc(0));
@@ -163,6 +193,7 @@ export class EventProcessor {
       this.observer.processed?.(envelope.eventType, 'ignored', Date.now() - started);
       return 'ignored';
     }
+    let waits = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await withTransaction(this.pool, async (tx) => {
@@ -174,6 +205,16 @@ export class EventProcessor {
         if (outcome === 'handled') await this.afterCommit?.(envelope);
         return outcome;
       } catch (err) {
+        if (err instanceof RetryLaterError) {
+          if (!control.isRunning())
+            throw new DeliveryInterruptedError(`stopped while ${envelope.eventId} waited`);
+          waits++;
+          attempt--;
+          this.observer.deferred?.(envelope.eventType, err.reason, waits);
+          await this.sleep(deferral(this.retry, waits));
+          await control.heartbeat();
+          continue;
+        }
         if (err instanceof PermanentHandlerError) {
           await this.deadLetter(message, err.reason, err.message, attempt);
           this.observer.failed?.(envelope.eventType, err);
@@ -219,6 +260,12 @@ export class EventProcessor {
     ]);
     this.observer.deadLettered?.(topic, reason);
   }
+}
+
+/** Waiting on an unavailable dependency: exponential up to the cap, half of it fixed so waits never spin. */
+export function deferral(policy: RetryPolicy, waits: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(waits - 1, 20));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 /** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */

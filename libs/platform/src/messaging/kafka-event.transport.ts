@@ -42,6 +42,11 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
             metrics?.consumerRetries.inc({ event_type: eventType });
             this.log.warn({ eventType, attempt, err: (err as Error).message }, 'handler failed; retrying');
           },
+          deferred: (eventType, reason, waits) => {
+            metrics?.consumerDeferrals.inc({ event_type: eventType, reason });
+            if (waits === 1 || waits % 10 === 0)
+              this.log.warn({ eventType, reason, waits }, 'dependency unavailable; event waits and retries');
+          },
           failed: (eventType) => metrics?.consumerErrors.inc({ event_type: eventType }),
           deadLettered: (topic, reason) => {
             metrics?.dlqMessages.inc({ topic, reason });
@@ -54,8 +59,8 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
         await this.consumer.start({
           groupId: consumerName,
           topics: options.consumes,
-          onMessages: async (messages) => {
-            await this.processor!.processBatch(messages);
+          onMessages: async (messages, control) => {
+            await this.processor!.processBatch(messages, control);
           },
         });
       }

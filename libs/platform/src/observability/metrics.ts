@@ -23,6 +23,7 @@ export class Metrics {
   readonly consumerDuration: Histogram<'event_type'>;
   readonly consumerErrors: Counter<'event_type'>;
   readonly consumerRetries: Counter<'event_type'>;
+  readonly consumerDeferrals: Counter<'event_type' | 'reason'>;
   readonly dlqMessages: Counter<'topic' | 'reason'>;
 
   constructor(@Inject(METRICS_SERVICE) service: string) {
@@ -97,6 +98,12 @@ export class Metrics {
       name: 'ordermesh_consumer_retries_total',
       help: 'Handler attempts that failed and were retried',
       labelNames: ['event_type'],
+      registers: r,
+    });
+    this.consumerDeferrals = new Counter({
+      name: 'ordermesh_consumer_deferrals_total',
+      help: 'Waits of an event on an unavailable dependency (RetryLaterError), outside the retry budget',
+      labelNames: ['event_type', 'reason'],
       registers: r,
     });
     this.dlqMessages = new Counter({

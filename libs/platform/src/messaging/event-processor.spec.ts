@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { fixtureEnvelope } from '@ordermesh/contracts';
+import type { Pool } from 'pg';
+import {
+  backoff,
+  deferral,
+  DeliveryInterruptedError,
+  EventHandler,
+  EventProcessor,
+  InboundMessage,
+  RetryLaterError,
+} from './event-processor';
+import type { OutboundMessage } from './envelope-factory';
+
+/** A pool whose transactions record statements; the inbox INSERT reports a new row unless told otherwise. */
+function fakePool() {
+  const statements: string[] = [];
+  const client = {
+    query: async (text: string) => {
+      statements.push(text.trim().split(/\s+/)[0]!);
+      return { rowCount: 1, rows: [] };
+    },
+    release: () => undefined,
+  };
+  return { pool: { connect: async () => client } as unknown as Pool, statements };
+}
+
+function messageFor(eventType: 'OrderCancelled') {
+  const orderId = randomUUID();
+  const envelope = fixtureEnvelope(eventType, { eventId: randomUUID(), aggregateId: orderId });
+  const message: InboundMessage = {
+    topic: 'order.events',
+    partition: 0,
+    offset: '7',
+    key: orderId,
+    value: Buffer.from(JSON.stringify(envelope)),
+    headers: {},
+  };
+  return { envelope, message };
+}
+
+const policy = { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 80 };
+
+describe('EventProcessor: RetryLaterError', () => {
+  it('waits as long as the dependency is down, outside the retry budget, heartbeating, and never dead-letters', async () => {
+    const { pool, statements } = fakePool();
+    let calls = 0;
+    const handler: EventHandler = async () => {
+      calls++;
+      if (calls <= 5) throw new RetryLaterError('gateway circuit open', 'PAYMENT.GATEWAY_UNAVAILABLE');
+    };
+    const dlq: OutboundMessage[] = [];
+    const sleeps: number[] = [];
+    const deferred: number[] = [];
+    let heartbeats = 0;
+    const processor = new EventProcessor(
+      pool,
+      'payment-service',
+      new Map([['OrderCancelled', handler]]),
+      { publish: async (m) => void dlq.push(...m) },
+      policy,
+      { deferred: (_type, _reason, waits) => deferred.push(waits) },
+      async (ms) => void sleeps.push(ms),
+    );
+    const { message } = messageFor('OrderCancelled');
+
+    const outcome = await processor.process(message, {
+      heartbeat: async () => void heartbeats++,
+      isRunning: () => true,
+    });
+
+    // Five waits although maxAttempts is 2: deferrals do not use the retry budget.
+    expect(outcome).toBe('handled');
+    expect(calls).toBe(6);
+    expect(deferred).toEqual([1, 2, 3, 4, 5]);
+    expect(heartbeats).toBe(5);
+    expect(dlq).toHaveLength(0);
+    // Capped exponential waits that never drop to zero.
+    for (const [i, ms] of sleeps.entries()) {
+      const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** i);
+      expect(ms).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(ms).toBeLessThanOrEqual(ceiling);
+    }
+    expect(statements.filter((s) => s === 'COMMIT')).toHaveLength(1);
+  });
+
+  it('gives the message back (no outcome, offset not committed) when the consumer stops while it waits', async () => {
+    const { pool } = fakePool();
+    const handler: EventHandler = async () => {
+      throw new RetryLaterError('gateway circuit open', 'PAYMENT.GATEWAY_UNAVAILABLE');
+    };
+    let running = true;
+    const processor = new EventProcessor(
+      pool,
+      'payment-service',
+      new Map([['OrderCancelled', handler]]),
+      { publish: async () => undefined },
+      policy,
+      {},
+      async () => {
+        running = false;
+      },
+    );
+    const { message } = messageFor('OrderCancelled');
+    await expect(
+      processor.process(message, { heartbeat: async () => undefined, isRunning: () => running }),
+    ).rejects.toBeInstanceOf(DeliveryInterruptedError);
+  });
+
+  it('other errors still use the retry budget and then go to the DLQ', async () => {
+    const { pool } = fakePool();
+    const handler: EventHandler = async () => {
+      throw new Error('boom');
+    };
+    const dlq: OutboundMessage[] = [];
+    const processor = new EventProcessor(
+      pool,
+      'payment-service',
+      new Map([['OrderCancelled', handler]]),
+      { publish: async (m) => void dlq.push(...m) },
+      policy,
+      {},
+      async () => undefined,
+    );
+    const { message } = messageFor('OrderCancelled');
+    expect(await processor.process(message)).toBe('dead-lettered');
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.headers['dlq-reason']).toBe('HANDLER.FAILED');
+    expect(dlq[0]!.headers['dlq-attempts']).toBe('2');
+  });
+});
+
+describe('retry delays', () => {
+  it('backoff has full jitter under an exponential ceiling; deferral never goes below half of it', () => {
+    expect(backoff(policy, 1, () => 0)).toBe(0);
+    expect(backoff(policy, 3, () => 1)).toBe(40);
+    expect(backoff(policy, 10, () => 1)).toBe(80);
+    expect(deferral(policy, 1, () => 0)).toBe(5);
+    expect(deferral(policy, 4, () => 0)).toBe(40);
+    expect(deferral(policy, 50, () => 1)).toBe(80);
+  });
+});
