@@ -82,6 +82,16 @@ try {
   rmSync(pgDir, { recursive: true, force: true });
 }
 
+// Chaos: the whole stack as separate processes under faults (kills, a broker restart, chaos toggles), then the
+// invariant checker (npm run verify) over what it left. Exits non-zero on any violation.
+checks.push({
+  name: 'chaos (400 orders, kills, broker restart) + verify',
+  ok: run('chaos', process.execPath, [
+    path.join(root, 'dist/libs/devstack/src/cli/chaos.js'),
+    ...['--orders', '400', '--rate', '80', '--kill', '--broker-restart', '--seed', '20261122'],
+  ]),
+});
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;

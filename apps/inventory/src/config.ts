@@ -1,6 +1,12 @@
 import { IsInt, Max, Min } from 'class-validator';
 import { TOPICS } from '@ordermesh/contracts';
-import { commonServiceConfig, CommonServiceConfig, EnvInt, loadEnv, ServiceEnv } from '@ordermesh/platform';
+import {
+  commonServiceConfig,
+  CommonServiceConfig,
+  EnvInt,
+  loadEnv,
+  ServiceEnv,
+} from '@ordermesh/platform/config';
 
 /** Every environment variable the inventory service reads (ServiceEnv lists the shared ones). The only reader of process.env. */
 class InventoryEnv extends ServiceEnv {

@@ -1,11 +1,21 @@
 import 'reflect-metadata';
-import { runService } from '@ordermesh/platform';
-import { InventoryAppModule } from './app.module';
+import { serviceMain } from '@ordermesh/platform/observability/service-main';
 import { loadInventoryConfig } from './config';
 
-runService({
+// Nest, pg and the app load only inside start(), after tracing is up (see serviceMain).
+serviceMain({
   name: 'inventory',
-  description: 'Owns the catalogue, stock levels and reservations.',
   loadConfig: () => loadInventoryConfig(),
-  module: (config) => InventoryAppModule.register(config),
+  start: async (config) => {
+    const [{ runService }, { InventoryAppModule }] = await Promise.all([
+      import('@ordermesh/platform'),
+      import('./app.module'),
+    ]);
+    runService({
+      name: 'inventory',
+      description: 'Owns the catalogue, stock levels and reservations.',
+      loadConfig: () => config,
+      module: (c) => InventoryAppModule.register(c),
+    });
+  },
 });

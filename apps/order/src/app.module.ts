@@ -10,6 +10,7 @@ import { CompleteFulfillmentWhenStockCommitted } from './application/complete-fu
 import { ConfirmOrderWhenReservationConfirmed } from './application/confirm-order-when-reservation-confirmed/confirm-order-when-reservation-confirmed.handler';
 import { FulfillOrderHandler } from './application/fulfill-order/fulfill-order.handler';
 import { GetOrderHandler } from './application/get-order/get-order.handler';
+import { GetOrderTimelineHandler } from './application/get-order-timeline/get-order-timeline.handler';
 import { ListOrdersHandler } from './application/list-orders/list-orders.handler';
 import { PlaceOrderHandler } from './application/place-order/place-order.handler';
 import { CLOCK, ID_GENERATOR } from './application/ports/clock.port';
@@ -42,6 +43,7 @@ export class OrderAppModule {
         OrderCommand,
         PlaceOrderHandler,
         GetOrderHandler,
+        GetOrderTimelineHandler,
         ListOrdersHandler,
         CancelOrderHandler,
         FulfillOrderHandler,

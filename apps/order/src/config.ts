@@ -1,5 +1,5 @@
 import { TOPICS } from '@ordermesh/contracts';
-import { commonServiceConfig, CommonServiceConfig, loadEnv, ServiceEnv } from '@ordermesh/platform';
+import { commonServiceConfig, CommonServiceConfig, loadEnv, ServiceEnv } from '@ordermesh/platform/config';
 
 /** Every environment variable the order service reads (ServiceEnv lists the shared ones). The only reader of process.env. */
 class OrderEnv extends ServiceEnv {

@@ -1,11 +1,21 @@
 import 'reflect-metadata';
-import { runService } from '@ordermesh/platform';
-import { OrderAppModule } from './app.module';
+import { serviceMain } from '@ordermesh/platform/observability/service-main';
 import { loadOrderConfig } from './config';
 
-runService({
+// Nest, pg and the app load only inside start(), after tracing is up (see serviceMain).
+serviceMain({
   name: 'order',
-  description: 'Places orders and tracks them through the saga.',
   loadConfig: () => loadOrderConfig(),
-  module: (config) => OrderAppModule.register(config),
+  start: async (config) => {
+    const [{ runService }, { OrderAppModule }] = await Promise.all([
+      import('@ordermesh/platform'),
+      import('./app.module'),
+    ]);
+    runService({
+      name: 'order',
+      description: 'Places orders and tracks them through the saga.',
+      loadConfig: () => config,
+      module: (c) => OrderAppModule.register(c),
+    });
+  },
 });

@@ -297,7 +297,69 @@ describe('order HTTP API (real PostgreSQL)', () => {
     expect(ready.body.info).toHaveProperty('database');
     const docs = await request<{ paths: Record<string, unknown> }>(app, 'GET', '/docs/json');
     expect(docs.status).toBe(200);
-    expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/orders', '/orders/{id}']));
+    expect(Object.keys(docs.body.paths)).toEqual(
+      expect.arrayContaining(['/orders', '/orders/{id}', '/orders/{id}/timeline']),
+    );
+  });
+
+  it('serves the timeline of a placed order from its history, with the trace context of its outbox entry', async () => {
+    const created = await request<{ id: string }>(app, 'POST', '/orders', validOrder(), {
+      'x-correlation-id': 'timeline-corr',
+    });
+    const res = await request<{
+      orderId: string;
+      correlationId: string;
+      status: string;
+      startedAt: string;
+      traceIds: string[];
+      events: Record<string, unknown>[];
+    }>(app, 'GET', `/orders/${created.body.id}/timeline`);
+    expect(res.status).toBe(200);
+    const outbox = await withClient(db.url, (c) =>
+      c.query<{ event_id: string; headers: { traceparent?: string }; created_at: Date }>(
+        'SELECT event_id, headers, created_at FROM outbox WHERE aggregate_id = $1',
+        [created.body.id],
+      ),
+    );
+    const row = outbox.rows[0]!;
+    // Filled when tracing is on (the outbox entry carries a traceparent), null otherwise: both must read back.
+    const [, traceId = null, spanId = null] = row.headers.traceparent?.split('-') ?? [];
+    expect(res.body).toEqual({
+      orderId: created.body.id,
+      correlationId: 'timeline-corr',
+      status: 'PENDING',
+      startedAt: row.created_at.toISOString(),
+      traceIds: traceId ? [traceId] : [],
+      events: [
+        {
+          seq: 1,
+          eventId: row.event_id,
+          eventType: 'OrderPlaced',
+          service: 'order',
+          occurredAt: row.created_at.toISOString(),
+          recordedAt: expect.any(String),
+          sinceStartMs: 0,
+          causationId: null,
+          causedBy: null,
+          depth: 0,
+          traceId,
+          spanId,
+          statusAfter: 'PENDING',
+          action: 'placed 2 lines (3 units)',
+          effect: 'applied',
+          details: { lines: 2, units: 3 },
+        },
+      ],
+    });
+  });
+
+  it('answers the timeline of an unknown order with 404 and of a malformed id with 400', async () => {
+    const missing = await request<ErrorBody>(app, 'GET', `/orders/${randomUUID()}/timeline`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('ORDER.NOT_FOUND');
+    const malformed = await request<ErrorBody>(app, 'GET', '/orders/42/timeline');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('VALIDATION.FAILED');
   });
 
   it('echoes a caller correlation id and mints one otherwise', async () => {

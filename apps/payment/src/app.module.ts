@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
-import { serviceInfrastructure } from '@ordermesh/platform';
+import { ChaosService, Metrics, serviceInfrastructure } from '@ordermesh/platform';
 import { AuthorizePaymentWhenStockReserved } from './application/authorize-payment-when-stock-reserved/authorize-payment-when-stock-reserved.handler';
 import { CapturePaymentWhenFulfillmentRequested } from './application/capture-payment-when-fulfillment-requested/capture-payment-when-fulfillment-requested.handler';
 import { FindPaymentsHandler } from './application/find-payments/find-payments.handler';
@@ -10,7 +10,7 @@ import { PAYMENT_REPOSITORY } from './application/ports/payment.repository.port'
 import { VoidOrRefundWhenOrderCancelled } from './application/void-or-refund-when-order-cancelled/void-or-refund-when-order-cancelled.handler';
 import { PaymentConfig } from './config';
 import { PAYMENT_GATEWAY } from './domain/payment-gateway';
-import { MockPaymentGateway } from './infrastructure/gateway/mock-payment-gateway';
+import { BreakerGuardedPaymentGateway } from './infrastructure/gateway/payment-gateway.provider';
 import { PrismaPaymentRepository } from './infrastructure/prisma/payment.repository';
 import { PaymentPrisma } from './infrastructure/prisma/prisma.service';
 import { SqlPaymentStore } from './infrastructure/sql/sql-payment.store';
@@ -35,7 +35,15 @@ export class PaymentAppModule {
         PaymentPrisma,
         { provide: PAYMENT_REPOSITORY, useClass: PrismaPaymentRepository },
         { provide: PAYMENT_STORE, useClass: SqlPaymentStore },
-        { provide: PAYMENT_GATEWAY, useValue: new MockPaymentGateway(config.gateway) },
+        {
+          provide: PAYMENT_GATEWAY,
+          inject: [
+            { token: Metrics, optional: true },
+            { token: ChaosService, optional: true },
+          ],
+          useFactory: (metrics: Metrics | null, chaos: ChaosService | null) =>
+            new BreakerGuardedPaymentGateway(config.gateway, config.gatewayBreaker, metrics, chaos),
+        },
         { provide: CLOCK, useValue: { now: () => new Date() } },
         { provide: ID_GENERATOR, useValue: { next: () => randomUUID() } },
         FindPaymentsHandler,

@@ -1,11 +1,21 @@
 import 'reflect-metadata';
-import { runService } from '@ordermesh/platform';
-import { PaymentAppModule } from './app.module';
+import { serviceMain } from '@ordermesh/platform/observability/service-main';
 import { loadPaymentConfig } from './config';
 
-runService({
+// Nest, pg and the app load only inside start(), after tracing is up (see serviceMain).
+serviceMain({
   name: 'payment',
-  description: 'Authorizes, captures, voids and refunds payments for orders.',
   loadConfig: () => loadPaymentConfig(),
-  module: (config) => PaymentAppModule.register(config),
+  start: async (config) => {
+    const [{ runService }, { PaymentAppModule }] = await Promise.all([
+      import('@ordermesh/platform'),
+      import('./app.module'),
+    ]);
+    runService({
+      name: 'payment',
+      description: 'Authorizes, captures, voids and refunds payments for orders.',
+      loadConfig: () => config,
+      module: (c) => PaymentAppModule.register(c),
+    });
+  },
 });

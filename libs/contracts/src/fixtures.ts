@@ -14,13 +14,14 @@ export const FIXTURE_IDS = {
 
 const { orderId, customerId, reservationId, paymentId } = FIXTURE_IDS;
 const total = { amount: 2598, currency: 'EUR' };
+const placedAt = '2030-01-01T00:00:00.000Z';
 
 export const FIXTURE_PAYLOADS: { [T in EventType]: PayloadOf<T> } = {
   OrderPlaced: { orderId, customerId, lines: [{ sku: 'MUG-RED', quantity: 2 }] },
-  OrderConfirmed: { orderId, total, paymentId },
-  OrderCancelled: { orderId, reason: 'PAYMENT_DECLINED', previousStatus: 'PENDING' },
+  OrderConfirmed: { orderId, total, paymentId, placedAt },
+  OrderCancelled: { orderId, reason: 'PAYMENT_DECLINED', previousStatus: 'PENDING', placedAt },
   OrderFulfillmentRequested: { orderId },
-  OrderFulfilled: { orderId },
+  OrderFulfilled: { orderId, placedAt },
   StockReserved: {
     orderId,
     customerId,

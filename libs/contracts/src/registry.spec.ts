@@ -60,6 +60,32 @@ describe('event contracts', () => {
     expect(result).toMatchObject({ ok: false, violation: { code: 'CONTRACT.INVALID_PAYLOAD' } });
   });
 
+  // placedAt was added to OrderConfirmed/OrderCancelled/OrderFulfilled without a new schemaVersion: that is safe
+  // only because payload schemas strip unknown keys (a consumer built before it accepts it) and the field is
+  // optional (an event published before it still validates).
+  it.each(['OrderConfirmed', 'OrderCancelled', 'OrderFulfilled'] as const)(
+    '%s: accepts payloads with and without placedAt, refuses a malformed one',
+    (type) => {
+      const env = fixtureEnvelope(type);
+      expect(env.payload.placedAt).toBeDefined();
+      const { placedAt: _p, ...before } = env.payload;
+      expect(parseEnvelope({ ...env, payload: before })).toMatchObject({
+        ok: true,
+        envelope: { payload: before },
+      });
+      expect(parseEnvelope({ ...env, payload: { ...env.payload, placedAt: 'yesterday' } })).toMatchObject({
+        ok: false,
+        violation: { code: 'CONTRACT.INVALID_PAYLOAD', message: expect.stringContaining('placedAt') },
+      });
+    },
+  );
+
+  it('ignores unknown payload fields (what lets a consumer accept an additive field it does not know)', () => {
+    const env = fixtureEnvelope('OrderCancelled');
+    const result = parseEnvelope({ ...env, payload: { ...env.payload, addedLater: { any: 'thing' } } });
+    expect(result).toEqual({ ok: true, envelope: expect.objectContaining({ payload: env.payload }) });
+  });
+
   it('refuses money as a float', () => {
     const env = fixtureEnvelope('PaymentAuthorized');
     const result = parseEnvelope({

@@ -3,3 +3,4 @@ export * from './net';
 export * from './postgres-cluster';
 export * from './stack';
 export * from './workspace';
+export * from './verify';

@@ -19,6 +19,17 @@ export interface RunningStack {
   services: ServiceProcess[];
   databaseUrls: Record<ServiceName, string>;
   stop(): Promise<void>;
+  /** SIGKILLs one service (if it still runs) and spawns it again with the same environment; `child` is replaced. */
+  restartService(name: ServiceName): Promise<ServiceProcess>;
+  /** Stops the broker and starts it again on the same port and data directory (clients reconnect by themselves). */
+  restartBroker(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Extra environment per service (e.g. RESERVATION_TTL_MS), on top of what the stack sets. */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Where a service's stdout/stderr go (a file descriptor opened for appending); default: the supervisor's. */
+  output?: (name: ServiceName) => number | 'inherit';
 }
 
 export type StackLog = (line: string) => void;
@@ -52,53 +63,81 @@ export async function migrateAll(urls: Record<ServiceName, string>, log: StackLo
 }
 
 /** Everything `npm start` runs: PostgreSQL, the Kafka-protocol broker and the three services as child processes. */
-export async function startStack(config: DevStackConfig, log: StackLog): Promise<RunningStack> {
+export async function startStack(
+  config: DevStackConfig,
+  log: StackLog,
+  options: StackOptions = {},
+): Promise<RunningStack> {
   const root = workspaceRoot();
   const { postgres, databaseUrls } = await startDatabases(config, log);
+  const brokerOptions = {
+    port: config.kafka.port,
+    dataDir: path.resolve(root, config.dataDir, 'kafka'),
+    defaultPartitions: config.kafka.partitions,
+  };
   let broker: RunningBroker;
   try {
-    broker = await startBroker({
-      port: config.kafka.port,
-      dataDir: path.resolve(root, config.dataDir, 'kafka'),
-      defaultPartitions: config.kafka.partitions,
-    });
+    broker = await startBroker(brokerOptions);
   } catch (err) {
     await postgres.stop();
     throw err;
   }
   log(`  kafka     embedded broker on ${broker.address} (data: ${path.join(config.dataDir, 'kafka')})`);
 
-  const services: ServiceProcess[] = SERVICES.map((name) => {
-    const port = config.ports[name];
-    const child = spawn(
+  const spawnService = (name: ServiceName): ChildProcess => {
+    const out = options.output?.(name) ?? 'inherit';
+    return spawn(
       process.execPath,
       [...config.serviceNodeArgs, '--enable-source-maps', path.join(root, 'dist/apps', name, 'src/main.js')],
       {
         cwd: root,
-        stdio: ['ignore', 'inherit', 'inherit'],
+        stdio: ['ignore', out, out],
         // Own process group: Ctrl-C reaches only the supervisor, which stops the services in order.
         detached: true,
         env: {
           ...process.env,
-          HTTP_PORT: String(port),
+          HTTP_PORT: String(config.ports[name]),
           DATABASE_URL: databaseUrls[name],
           KAFKA_BROKERS: broker.address,
           LOG_LEVEL: config.logLevel,
           CHAOS_ENABLED: String(config.chaosEnabled),
           ADMIN_TOKEN: config.adminToken,
           OTEL_TRACES_EXPORTER: config.tracesExporter,
+          ...(options.serviceEnv?.[name] ?? {}),
         },
       },
     );
-    return { name, port, url: `http://localhost:${port}`, child };
+  };
+  const services: ServiceProcess[] = SERVICES.map((name) => {
+    const port = config.ports[name];
+    return { name, port, url: `http://localhost:${port}`, child: spawnService(name) };
   });
+
+  const restartService = async (name: ServiceName): Promise<ServiceProcess> => {
+    const s = services.find((x) => x.name === name)!;
+    if (s.child.exitCode === null && s.child.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        s.child.once('exit', () => resolve());
+        s.child.kill('SIGKILL');
+      });
+    }
+    s.child = spawnService(name);
+    return s;
+  };
+  const restartBroker = async (): Promise<void> => {
+    await broker.stop();
+    // Same port (config.kafka.port is fixed), so the services' KAFKA_BROKERS still points at it; the object others
+    // hold stays valid and now stops the new instance.
+    const again = await startBroker({ ...brokerOptions, port: broker.port });
+    broker.stop = again.stop;
+  };
 
   const stop = async () => {
     await Promise.all(services.map((s) => stopChild(s.child)));
     await broker.stop();
     await postgres.stop();
   };
-  return { postgres, broker, services, databaseUrls, stop };
+  return { postgres, broker, services, databaseUrls, stop, restartService, restartBroker };
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited within `graceMs`. */

@@ -8,6 +8,7 @@ const state = (status: ReservationStatus): ReservationState => ({
   expiresAt,
   paymentId: null,
   correlationId: 'corr-1',
+  traceparent: null,
 });
 const paymentId = '7c6d5e4f-3a2b-4c1d-8e0f-9a8b7c6d5e01';
 const after = new Date(expiresAt.getTime() + 1);

@@ -28,6 +28,8 @@ export interface ReservationState {
   paymentId: string | null;
   /** The saga's correlation id, reused by events without a causing event (expiry). */
   correlationId: string | null;
+  /** The saga's trace context (W3C traceparent) when it was reserved: expiry continues the same trace. */
+  traceparent: string | null;
 }
 
 /**
@@ -59,6 +61,9 @@ export class Reservation {
   }
   get correlationId(): string | null {
     return this.state.correlationId;
+  }
+  get traceparent(): string | null {
+    return this.state.traceparent;
   }
 
   /** Payment authorized in time: the hold no longer expires. Only from HELD (never after expiry or release). */

@@ -9,6 +9,8 @@ const base = {
 const t = new Date(1000);
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 const paymentId = '7c6d5e4f-3a2b-4c1d-8e0f-9a8b7c6d5e01';
+/** When `base` was placed: the saga-ending events carry it so the saga's duration can be measured. */
+const placedAt = base.now.toISOString();
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -108,7 +110,7 @@ describe('Order saga transitions', () => {
     order.recordReservation('r-1', [{ sku: 'A', unitPrice: eur(500) }], eur(1000), t);
     expect(order.confirm(paymentId, t)).toBe(true);
     expect(order.pullEvents()).toEqual([
-      { type: 'OrderConfirmed', payload: { orderId: base.id, paymentId, total: eur(1000) } },
+      { type: 'OrderConfirmed', payload: { orderId: base.id, paymentId, total: eur(1000), placedAt } },
     ]);
     expect(order.confirm(paymentId, t)).toBe(false);
     expect(order.pullEvents()).toEqual([]);
@@ -120,7 +122,7 @@ describe('Order saga transitions', () => {
     expect(order.pullEvents()).toEqual([
       {
         type: 'OrderCancelled',
-        payload: { orderId: base.id, reason: 'OUT_OF_STOCK', previousStatus: 'PENDING' },
+        payload: { orderId: base.id, reason: 'OUT_OF_STOCK', previousStatus: 'PENDING', placedAt },
       },
     ]);
     expect(order.failSaga('EXPIRED', t)).toBe(false);
@@ -143,7 +145,7 @@ describe('Order saga transitions', () => {
     expect(c.pullEvents()).toEqual([
       {
         type: 'OrderCancelled',
-        payload: { orderId: base.id, reason: 'CUSTOMER_REQUEST', previousStatus: 'CONFIRMED' },
+        payload: { orderId: base.id, reason: 'CUSTOMER_REQUEST', previousStatus: 'CONFIRMED', placedAt },
       },
     ]);
     expect(codeOf(() => c.cancelByCustomer(t))).toBe('ORDER.NOT_CANCELLABLE');
@@ -169,7 +171,7 @@ describe('Order saga transitions', () => {
     expect(a.markStockCommitted(t)).toBe(false);
     expect(a.markPaymentCaptured(t)).toBe(true);
     expect(a.status).toBe('FULFILLED');
-    expect(a.pullEvents()).toEqual([{ type: 'OrderFulfilled', payload: { orderId: base.id } }]);
+    expect(a.pullEvents()).toEqual([{ type: 'OrderFulfilled', payload: { orderId: base.id, placedAt } }]);
     const b = confirmed();
     b.requestFulfillment(t);
     b.markPaymentCaptured(t);

@@ -158,6 +158,7 @@ export class Order {
         orderId: this.state.id,
         paymentId,
         total: { amount: this.state.totalAmount ?? 0, currency: this.state.currency ?? 'XXX' },
+        placedAt: this.placedAt(),
       },
     });
     return true;
@@ -230,7 +231,7 @@ export class Order {
     this.touch(now);
     if (this.state.status === 'CONFIRMED' && this.state.stockCommittedAt && this.state.paymentCapturedAt) {
       this.state.status = 'FULFILLED';
-      this.emit({ type: 'OrderFulfilled', payload: { orderId: this.state.id } });
+      this.emit({ type: 'OrderFulfilled', payload: { orderId: this.state.id, placedAt: this.placedAt() } });
     }
   }
 
@@ -239,7 +240,15 @@ export class Order {
     this.state.status = 'CANCELLED';
     this.state.cancellationReason = reason;
     this.touch(now);
-    this.emit({ type: 'OrderCancelled', payload: { orderId: this.state.id, reason, previousStatus } });
+    this.emit({
+      type: 'OrderCancelled',
+      payload: { orderId: this.state.id, reason, previousStatus, placedAt: this.placedAt() },
+    });
+  }
+
+  /** OrderPlaced's occurredAt is the order's creation time (one clock reading when placing). */
+  private placedAt(): string {
+    return this.state.createdAt.toISOString();
   }
 
   private touch(now: Date): void {

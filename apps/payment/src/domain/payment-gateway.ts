@@ -22,6 +22,20 @@ export class GatewayRequestError extends Error {
   readonly code = 'PAYMENT.GATEWAY_REQUEST_REFUSED';
 }
 
+/**
+ * The gateway could not be asked: outage, timeout, or the circuit breaker is open. Nothing was decided, so the
+ * caller must neither decline nor give up; asking later may succeed.
+ */
+export class GatewayUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'PAYMENT.GATEWAY_UNAVAILABLE' | 'PAYMENT.GATEWAY_CIRCUIT_OPEN',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export type AuthorizationResult =
   { approved: true; ref: string } | { approved: false; reason: DeclineReason };
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { money, sku, uuid } from '../envelope';
+import { isoTimestamp, money, sku, uuid } from '../envelope';
 
 export const CANCELLATION_REASONS = [
   'OUT_OF_STOCK',
@@ -12,6 +12,13 @@ export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
 
 export const orderLine = z.object({ sku, quantity: z.number().int().min(1).max(10_000) });
 
+/**
+ * When the order was placed (its OrderPlaced occurredAt), on the events that end a saga stage: lets metrics measure
+ * the saga's duration from the published event alone. Optional and additive (schemaVersion unchanged): payload
+ * schemas strip unknown keys, so consumers built before it accept it, and events built before it still validate.
+ */
+const placedAt = isoTimestamp.optional();
+
 export const OrderPlaced = {
   type: 'OrderPlaced',
   topic: 'order.events',
@@ -23,7 +30,7 @@ export const OrderConfirmed = {
   type: 'OrderConfirmed',
   topic: 'order.events',
   schemaVersion: 1,
-  payload: z.object({ orderId: uuid, total: money, paymentId: uuid }),
+  payload: z.object({ orderId: uuid, total: money, paymentId: uuid, placedAt }),
 } as const;
 
 export const OrderCancelled = {
@@ -34,6 +41,7 @@ export const OrderCancelled = {
     orderId: uuid,
     reason: z.enum(CANCELLATION_REASONS),
     previousStatus: z.enum(['PENDING', 'CONFIRMED']),
+    placedAt,
   }),
 } as const;
 
@@ -49,5 +57,5 @@ export const OrderFulfilled = {
   type: 'OrderFulfilled',
   topic: 'order.events',
   schemaVersion: 1,
-  payload: z.object({ orderId: uuid }),
+  payload: z.object({ orderId: uuid, placedAt }),
 } as const;

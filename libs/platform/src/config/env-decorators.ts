@@ -19,6 +19,13 @@ export function EnvInt(): PropertyDecorator {
   );
 }
 
+/** Decimal number strings → number; anything else stays a string and fails @IsNumber. */
+export function EnvFloat(): PropertyDecorator {
+  return Transform(({ value }) =>
+    typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value,
+  );
+}
+
 export function IsPort(): PropertyDecorator {
   return (target, key) => {
     EnvInt()(target, key);

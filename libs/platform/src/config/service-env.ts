@@ -1,7 +1,20 @@
-import { IsBoolean, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import type { ServiceName } from '@ordermesh/contracts';
 import type { MessagingOptions } from '../messaging/messaging.module';
-import { EnvBoolean, EnvInt, IsLogLevel, IsPort, IsPostgresUrl, LogLevel } from './env-decorators';
+import { TRACE_EXPORTERS, TraceExporterKind, TracingOptions } from '../observability/tracing-options';
+import { EnvBoolean, EnvFloat, EnvInt, IsLogLevel, IsPort, IsPostgresUrl, LogLevel } from './env-decorators';
 
 /**
  * Variables every service reads. Each app's config.ts extends this (changing its own defaults) and is the only
@@ -25,6 +38,24 @@ export class ServiceEnv {
   @EnvInt() @IsInt() @Min(1) @Max(100) CONSUMER_MAX_ATTEMPTS = 8;
   @EnvInt() @IsInt() @Min(1) CONSUMER_RETRY_BASE_MS = 100;
   @EnvInt() @IsInt() @Min(1) CONSUMER_RETRY_MAX_MS = 5_000;
+
+  /** false: no OpenTelemetry SDK at all (no trace ids anywhere); true with exporter none still propagates traces. */
+  @EnvBoolean() @IsBoolean() TRACING_ENABLED = true;
+  @IsIn([...TRACE_EXPORTERS], { message: `must be one of ${TRACE_EXPORTERS.join(', ')}` })
+  OTEL_TRACES_EXPORTER: TraceExporterKind = 'none';
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT = 'http://localhost:4318';
+  @EnvFloat() @IsNumber() @Min(0) @Max(1) TRACES_SAMPLE_RATIO = 1;
+
+  /** true: the /admin/chaos fault-injection endpoints exist (never in production). */
+  @EnvBoolean() @IsBoolean() CHAOS_ENABLED = false;
+  /** Bearer token of the admin endpoints; required when chaos is enabled. */
+  @ValidateIf((e: ServiceEnv) => e.CHAOS_ENABLED === true)
+  @IsString({ message: 'is required when CHAOS_ENABLED=true' })
+  @MinLength(12, { message: 'must be at least 12 characters when CHAOS_ENABLED=true' })
+  ADMIN_TOKEN?: string;
+  /** Seed of the chaos PRNG at boot (and after a reset): the same seed and message order give the same faults. */
+  @IsOptional() @EnvInt() @IsInt() @Min(0) @Max(0xffff_ffff) CHAOS_SEED?: number;
 }
 
 export interface CommonServiceConfig {
@@ -32,6 +63,8 @@ export interface CommonServiceConfig {
   database: { url: string; poolSize: number };
   log: { level: LogLevel };
   messaging: MessagingOptions;
+  tracing: TracingOptions;
+  chaos: { enabled: boolean; adminToken: string | null; seed: number };
 }
 
 export function commonServiceConfig(
@@ -43,6 +76,13 @@ export function commonServiceConfig(
     http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     log: { level: e.LOG_LEVEL },
+    tracing: {
+      enabled: e.TRACING_ENABLED,
+      service,
+      exporter: e.OTEL_TRACES_EXPORTER,
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      sampleRatio: e.TRACES_SAMPLE_RATIO,
+    },
     messaging: {
       service,
       databaseUrl: e.DATABASE_URL,
@@ -62,5 +102,6 @@ export function commonServiceConfig(
         maxDelayMs: e.CONSUMER_RETRY_MAX_MS,
       },
     },
+    chaos: { enabled: e.CHAOS_ENABLED, adminToken: e.ADMIN_TOKEN ?? null, seed: e.CHAOS_SEED ?? 0 },
   };
 }

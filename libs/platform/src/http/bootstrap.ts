@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { Observable, throwError } from 'rxjs';
 import { NestFactory } from '@nestjs/core';
+import { trace } from '@opentelemetry/api';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -42,6 +43,12 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header(CORRELATION_HEADER, req.id);
+    // The HTTP instrumentation names server spans by method only; the route pattern makes traces searchable.
+    const span = trace.getActiveSpan();
+    if (span && req.routeOptions.url) {
+      span.updateName(`${req.method} ${req.routeOptions.url}`);
+      span.setAttribute('http.route', req.routeOptions.url);
+    }
     done();
   });
   const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, {

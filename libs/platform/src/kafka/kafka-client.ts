@@ -7,6 +7,8 @@ import { OutboundMessage } from '../messaging/envelope-factory';
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
+  /** Retries of a failed request or connection (default 8); an interactive tool wants a quick answer. */
+  retries?: number;
 }
 
 export interface TopicSpec {
@@ -26,7 +28,7 @@ export function createKafka(settings: KafkaSettings, log: KafkaLog): Kafka {
     brokers: settings.brokers,
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
-    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5_000 },
+    retry: { initialRetryTime: 100, retries: settings.retries ?? 8, maxRetryTime: 5_000 },
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => {
       const { message, ...extra } = entry.log;

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { LogLevel } from '../config/env-decorators';
+import { activeSpanIds, currentLogFields } from '../observability/propagation';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -18,7 +19,11 @@ export interface LoggingOptions {
   level: LogLevel;
 }
 
-/** JSON logs via pino: one line per request with service and correlation id; secrets are redacted. */
+/**
+ * JSON logs via pino. Every line carries the service, the active trace and span ids, and the unit of work's fields
+ * (correlationId for a request; orderId, eventId, eventType, correlationId for a consumed event). Secrets are redacted;
+ * request and response bodies are never logged (card data never reaches a log line).
+ */
 export function loggingModule(opts: LoggingOptions): DynamicModule {
   return LoggerModule.forRoot({
     pinoHttp: {
@@ -27,8 +32,21 @@ export function loggingModule(opts: LoggingOptions): DynamicModule {
       messageKey: 'msg',
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
       formatters: { level: (label: string) => ({ level: label }) },
+      mixin: () => {
+        const ids = activeSpanIds();
+        const fields = currentLogFields();
+        return ids ? { ...fields, traceId: ids.traceId, spanId: ids.spanId } : { ...fields };
+      },
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          '*.cardNumber',
+          '*.cvc',
+          '*.password',
+          '*.token',
+        ],
         censor: '[redacted]',
       },
       customProps: (req: IncomingMessage) => ({

@@ -8,8 +8,12 @@ import {
   PayloadOf,
   ServiceName,
 } from '@ordermesh/contracts';
+import { activeTraceCarrier } from '../observability/propagation';
 
-/** What links an event to its cause: the saga's correlation id, the event it reacts to, the trace. */
+/**
+ * What links an event to its cause: the saga's correlation id, the event it reacts to, and the trace — by default the
+ * active span (the HTTP request or the consumed event being handled), so the saga stays one trace.
+ */
 export interface EventContext {
   correlationId: string;
   causationId: string | null;
@@ -50,7 +54,9 @@ export function buildEnvelope<T extends EventType>(
     correlationId: ctx.correlationId,
     causationId: ctx.causationId,
     payload,
-    trace: { traceparent: ctx.traceparent, tracestate: ctx.tracestate },
+    trace: ctx.traceparent
+      ? { traceparent: ctx.traceparent, tracestate: ctx.tracestate }
+      : activeTraceCarrier(),
   };
 }
 

@@ -2,6 +2,8 @@ import { EventEnvelope, parseEnvelope, ContractViolation, dlqTopic, HEADERS } fr
 import { Pool, PoolClient } from 'pg';
 import { isConnectionError, isRetryableTransactionError, withTransaction } from '../db/transaction';
 import { MessagePublisher } from './outbox-relay';
+import { Context, context, Span, trace } from '@opentelemetry/api';
+import { contextFrom, recordFailure, SpanKind, tracer, withLogFields } from '../observability/propagation';
 
 /** A message as the consumer received it from Kafka. */
 export interface InboundMessage {
@@ -61,6 +63,13 @@ export interface RetryPolicy {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+}
+
+interface WorkUnit {
+  envelope: EventEnvelope;
+  message: InboundMessage;
+  span: Span;
+  ctx: Context;
 }
 
 export type ProcessOutcome = 'handled' | 'duplicate' | 'ignored' | 'dead-lettered';
@@ -127,33 +136,49 @@ export class EventProcessor {
     if (parsed.some((p) => !p.result.ok || !this.handlers.has(p.result.envelope.eventType))) {
       return this.processEach(messages, control);
     }
+    const units = parsed.map(({ message, result }) =>
+      this.unitOf((result as { ok: true; envelope: EventEnvelope }).envelope, message),
+    );
     let outcomes: ProcessOutcome[];
     try {
       outcomes = await withTransaction(
         this.pool,
         async (tx) => {
           const out: ProcessOutcome[] = [];
-          for (const { message, result } of parsed) {
-            const envelope = (result as { ok: true; envelope: EventEnvelope }).envelope;
-            if (!(await this.recordInbox(tx, envelope, message))) {
-              out.push('duplicate');
-              continue;
-            }
-            await this.handlers.get(envelope.eventType)!({ envelope, tx, message });
-            out.push('handled');
+          for (const unit of units) {
+            out.push(
+              await this.within(unit, async () => {
+                if (!(await this.recordInbox(tx, unit.envelope, unit.message))) return 'duplicate';
+                await this.handlers.get(unit.envelope.eventType)!({
+                  envelope: unit.envelope,
+                  tx,
+                  message: unit.message,
+                });
+                return 'handled';
+              }),
+            );
           }
           return out;
         },
         1,
       );
-    } catch {
+    } catch (err) {
+      for (const unit of units) {
+        recordFailure(unit.span, err);
+        unit.span.setAttribute('ordermesh.batch_rolled_back', true);
+        unit.span.end();
+      }
       return this.processEach(messages, control);
     }
     const perMessage = (Date.now() - started) / messages.length;
-    for (let i = 0; i < parsed.length; i++) {
-      const envelope = (parsed[i]!.result as { ok: true; envelope: EventEnvelope }).envelope;
-      this.observer.processed?.(envelope.eventType, outcomes[i]!, perMessage);
-      if (outcomes[i] === 'handled') await this.afterCommit?.(envelope);
+    for (let i = 0; i < units.length; i++) {
+      const unit = units[i]!;
+      unit.span.setAttribute('ordermesh.outcome', outcomes[i]!);
+      unit.span.end();
+      await this.within(unit, async () => {
+        this.observer.processed?.(unit.envelope.eventType, outcomes[i]!, perMessage);
+        if (outcomes[i] === 'handled') await this.afterCommit?.(unit.envelope);
+      });
     }
     return outcomes;
   }
@@ -193,6 +218,65 @@ export class EventProcessor {
       this.observer.processed?.(envelope.eventType, 'ignored', Date.now() - started);
       return 'ignored';
     }
+    const unit = this.unitOf(envelope, message);
+    try {
+      const outcome = await this.within(unit, () => this.handleWithRetries(unit, handler, control, started));
+      unit.span.setAttribute('ordermesh.outcome', outcome);
+      return outcome;
+    } catch (err) {
+      recordFailure(unit.span, err);
+      throw err;
+    } finally {
+      unit.span.end();
+    }
+  }
+
+  /**
+   * The consumed event as a unit of work: a CONSUMER span whose parent is the producer's span (from the message's
+   * traceparent header), and the log fields every line written while handling it carries.
+   */
+  private unitOf(envelope: EventEnvelope, message: InboundMessage): WorkUnit {
+    const parent = contextFrom(message.headers);
+    const span = tracer().startSpan(
+      `process ${message.topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': message.topic,
+          'messaging.consumer.group.name': this.consumer,
+          'messaging.destination.partition.id': String(message.partition),
+          'messaging.kafka.offset': Number(message.offset),
+          'messaging.message.id': envelope.eventId,
+          'ordermesh.event_type': envelope.eventType,
+          'ordermesh.order_id': envelope.aggregateId,
+        },
+      },
+      parent,
+    );
+    return { envelope, message, span, ctx: trace.setSpan(parent, span) };
+  }
+
+  private within<T>(unit: WorkUnit, fn: () => Promise<T>): Promise<T> {
+    const { envelope } = unit;
+    return withLogFields(
+      {
+        orderId: envelope.aggregateId,
+        eventId: envelope.eventId,
+        eventType: envelope.eventType,
+        correlationId: envelope.correlationId,
+      },
+      () => context.with(unit.ctx, fn),
+    );
+  }
+
+  private async handleWithRetries(
+    { envelope, message, span }: WorkUnit,
+    handler: EventHandler,
+    control: DeliveryControl,
+    started: number,
+  ): Promise<ProcessOutcome> {
     let waits = 0;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -205,6 +289,7 @@ export class EventProcessor {
         if (outcome === 'handled') await this.afterCommit?.(envelope);
         return outcome;
       } catch (err) {
+        span.addEvent('handler failed', { attempt, error: (err as Error)?.message ?? String(err) });
         if (err instanceof RetryLaterError) {
           if (!control.isRunning())
             throw new DeliveryInterruptedError(`stopped while ${envelope.eventId} waited`);

@@ -3,7 +3,7 @@ import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microse
 import { lastValueFrom, defaultIfEmpty } from 'rxjs';
 import { KafkaEventConsumer } from '../kafka/kafka-client';
 import { EventHandler, EventProcessor, HandlerContext } from './event-processor';
-import { MessagingRuntime } from './messaging.module';
+import { MessagingFaults, MessagingRuntime } from './messaging.module';
 
 /**
  * Nest microservice strategy: handlers are declared with `@EventPattern('<EventType>')` and receive a
@@ -22,9 +22,10 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
+      const { options, faults } = this.runtime;
       const handlers = new Map<string, EventHandler>();
-      for (const [pattern, handler] of this.messageHandlers) handlers.set(pattern, this.wrap(handler));
-      const { options } = this.runtime;
+      for (const [pattern, handler] of this.messageHandlers)
+        handlers.set(pattern, this.wrap(handler, faults));
       const consumerName = `${options.service}-service`;
       const metrics = this.runtime.metrics;
       this.processor = new EventProcessor(
@@ -37,6 +38,8 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
           processed: (eventType, outcome, ms) => {
             metrics?.consumerHandled.inc({ event_type: eventType, outcome });
             metrics?.consumerDuration.observe({ event_type: eventType }, ms / 1000);
+            // Runs inside the event's unit of work: the line carries orderId, eventId, correlationId and the trace.
+            this.log.log({ eventType, outcome, durationMs: Math.round(ms) }, 'event handled');
           },
           retry: (eventType, attempt, err) => {
             metrics?.consumerRetries.inc({ event_type: eventType });
@@ -55,12 +58,13 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
         },
       );
       this.runtime.processor = this.processor;
+      faults?.attach(this.processor);
       if (options.autoStart && options.consumes.length) {
         await this.consumer.start({
           groupId: consumerName,
           topics: options.consumes,
           onMessages: async (messages, control) => {
-            await this.processor!.processBatch(messages, control);
+            await this.processor!.processBatch(faults ? faults.deliveries(messages) : messages, control);
           },
         });
       }
@@ -82,8 +86,10 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     return this.consumer as T;
   }
 
-  private wrap(handler: MessageHandler): EventHandler {
+  private wrap(handler: MessageHandler, faults: MessagingFaults | null): EventHandler {
     return async (ctx: HandlerContext) => {
+      // Before the handler, so an injected failure never leaves a partial effect (the transaction rolls back anyway).
+      faults?.beforeHandle(ctx.envelope);
       const result = await handler(ctx);
       await lastValueFrom(this.transformToObservable(result).pipe(defaultIfEmpty(undefined)));
     };

@@ -10,7 +10,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { HealthCheckError } from '@nestjs/terminus';
-import { ServiceName, TOPICS, dlqTopic } from '@ordermesh/contracts';
+import { EventEnvelope, ServiceName, TOPICS, dlqTopic } from '@ordermesh/contracts';
 import { Pool } from 'pg';
 import { PG_POOL } from '../db/database.module';
 import { Metrics } from '../observability/metrics';
@@ -22,7 +22,7 @@ import {
   kafkaReachable,
   TopicSpec,
 } from '../kafka/kafka-client';
-import { EventProcessor, RetryPolicy } from './event-processor';
+import { EventProcessor, InboundMessage, RetryPolicy } from './event-processor';
 import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
 
 export interface MessagingOptions {
@@ -41,6 +41,16 @@ export interface MessagingOptions {
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
+/** Fault injection into consumption (the chaos module registers one; none in normal operation). */
+export interface MessagingFaults {
+  /** Called with the processor once it exists (e.g. to install its afterCommit hook). */
+  attach(processor: EventProcessor): void;
+  /** Runs before a handler's effect; throws to make the attempt fail transiently. */
+  beforeHandle(envelope: EventEnvelope): void;
+  /** The messages handed to the processor (some may appear twice, as a redelivery would). */
+  deliveries(messages: InboundMessage[]): InboundMessage[];
+}
+
 /**
  * The messaging runtime of one service: Kafka connection, publisher, outbox relay. Consumers are attached by the
  * KafkaEventTransport (Nest microservice strategy), which reads handlers declared with @EventPattern.
@@ -52,6 +62,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, OnApplicationSh
   readonly relay: OutboxRelay;
   /** Set by KafkaEventTransport when it starts: the processor behind this service's @EventPattern handlers. */
   processor: EventProcessor | null = null;
+  /** Set by the chaos module when CHAOS_ENABLED=true; read by KafkaEventTransport when it starts. */
+  faults: MessagingFaults | null = null;
   private readonly logger = new Logger('Messaging');
 
   constructor(

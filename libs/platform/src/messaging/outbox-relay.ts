@@ -1,6 +1,14 @@
 import { Client } from 'pg';
 import { envelopeFromRow, OutboxRow } from './outbox';
 import { headersFor, OutboundMessage } from './envelope-factory';
+import {
+  activeTraceCarrier,
+  contextFrom,
+  recordFailure,
+  SpanKind,
+  tracer,
+} from '../observability/propagation';
+import { trace } from '@opentelemetry/api';
 
 /** Where the relay sends messages; implemented by the Kafka adapter. Resolves once the broker acknowledged all. */
 export interface MessagePublisher {
@@ -130,17 +138,52 @@ export class OutboxRelay {
       this.observer.backlog?.(0);
       return 0;
     }
-    const messages: OutboundMessage[] = rows.map((row) => {
-      const envelope = envelopeFromRow(row);
-      const { trace, ...body } = envelope;
+    // One PRODUCER span per event, child of the span that wrote the row (its traceparent) and starting at the row's
+    // commit, so a trace shows the time spent in the outbox; the consumer's span becomes this span's child.
+    const spans = rows.map((row) => {
+      const parent = contextFrom({
+        traceparent: row.headers.traceparent,
+        tracestate: row.headers.tracestate,
+      });
+      const span = tracer().startSpan(
+        `publish ${row.topic}`,
+        {
+          kind: SpanKind.PRODUCER,
+          startTime: row.created_at,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': row.topic,
+            'messaging.message.id': row.event_id,
+            'messaging.kafka.message.key': row.aggregate_id,
+            'ordermesh.event_type': row.event_type,
+            // Every saga event is keyed by its order.
+            'ordermesh.order_id': row.aggregate_id,
+          },
+        },
+        parent,
+      );
+      return { span, carrier: activeTraceCarrier(trace.setSpan(parent, span)) };
+    });
+    const messages: OutboundMessage[] = rows.map((row, i) => {
+      const { trace: _written, ...body } = envelopeFromRow(row);
       return {
         topic: row.topic,
         key: row.aggregate_id,
         value: JSON.stringify(body),
-        headers: headersFor(body, trace),
+        headers: headersFor(body, spans[i]!.carrier),
       };
     });
-    await this.publisher.publish(messages);
+    try {
+      await this.publisher.publish(messages);
+    } catch (err) {
+      for (const { span } of spans) {
+        recordFailure(span, err);
+        span.end();
+      }
+      throw err;
+    }
+    for (const { span } of spans) span.end();
     await this.afterPublish?.(messages);
     await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
       rows.map((r) => r.id),

@@ -16,6 +16,7 @@ export class Metrics {
   readonly ordersConfirmed: Counter;
   readonly ordersCancelled: Counter<'reason'>;
   readonly ordersFulfilled: Counter;
+  readonly sagaDuration: Histogram<'outcome'>;
   readonly outboxBacklog: Gauge;
   readonly outboxLag: Histogram;
   readonly outboxPublished: Counter<'event_type'>;
@@ -25,6 +26,8 @@ export class Metrics {
   readonly consumerRetries: Counter<'event_type'>;
   readonly consumerDeferrals: Counter<'event_type' | 'reason'>;
   readonly dlqMessages: Counter<'topic' | 'reason'>;
+  readonly chaosToggle: Gauge<'toggle'>;
+  readonly chaosFaults: Counter<'fault'>;
 
   constructor(@Inject(METRICS_SERVICE) service: string) {
     this.registry.setDefaultLabels({ service });
@@ -56,6 +59,14 @@ export class Metrics {
     this.ordersFulfilled = new Counter({
       name: 'ordermesh_orders_fulfilled_total',
       help: 'Orders fulfilled (OrderFulfilled published)',
+      registers: r,
+    });
+    this.sagaDuration = new Histogram({
+      name: 'ordermesh_saga_duration_seconds',
+      help: 'Time from OrderPlaced to the order reaching an outcome (confirmed, cancelled, fulfilled)',
+      labelNames: ['outcome'],
+      // 10 ms (an immediate decline) up to the 15-minute reservation expiry and a slow fulfilment beyond it.
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800],
       registers: r,
     });
     this.outboxBacklog = new Gauge({
@@ -112,6 +123,18 @@ export class Metrics {
       labelNames: ['topic', 'reason'],
       registers: r,
     });
+    this.chaosToggle = new Gauge({
+      name: 'ordermesh_chaos_toggle',
+      help: 'Current value of each chaos toggle (booleans as 0/1); absent when chaos is disabled',
+      labelNames: ['toggle'],
+      registers: r,
+    });
+    this.chaosFaults = new Counter({
+      name: 'ordermesh_chaos_faults_injected_total',
+      help: 'Faults injected by the chaos toggles, by fault',
+      labelNames: ['fault'],
+      registers: r,
+    });
   }
 
   /** Business counters follow what the relay actually published (at-least-once, like the events themselves). */
@@ -128,9 +151,25 @@ export class Metrics {
           reason: String((row.payload as { reason?: unknown })?.reason ?? 'UNKNOWN'),
         });
       }
+      this.observeSagaDuration(row);
     }
   }
+
+  private observeSagaDuration(row: { eventType: string; createdAt: Date; payload: unknown }): void {
+    const outcome = SAGA_OUTCOMES[row.eventType];
+    // placedAt is optional in the contract: events committed before it existed are not measured.
+    const placedAt = Date.parse(String((row.payload as { placedAt?: unknown })?.placedAt));
+    if (!outcome || Number.isNaN(placedAt)) return;
+    this.sagaDuration.observe({ outcome }, Math.max(0, row.createdAt.getTime() - placedAt) / 1000);
+  }
 }
+
+/** The published events that end a saga stage, and the `outcome` label each one is measured under. */
+const SAGA_OUTCOMES: Record<string, string> = {
+  OrderConfirmed: 'confirmed',
+  OrderCancelled: 'cancelled',
+  OrderFulfilled: 'fulfilled',
+};
 
 @ApiExcludeController()
 @Controller('metrics')

@@ -45,7 +45,11 @@ export class ExpireReservations {
           'ReservationExpired',
           r.orderId,
           { orderId: r.orderId, reservationId: r.id },
-          { correlationId: r.correlationId ?? r.orderId, causationId: null },
+          {
+            correlationId: r.correlationId ?? r.orderId,
+            causationId: null,
+            traceparent: r.traceparent ?? undefined,
+          },
           now,
         ),
       ),

@@ -14,6 +14,8 @@ export interface NewReservation {
   total: Money;
   expiresAt: Date;
   correlationId: string;
+  /** Trace context of the saga (null when tracing is off), so the expiry of this hold joins the saga's trace. */
+  traceparent: string | null;
 }
 
 /**

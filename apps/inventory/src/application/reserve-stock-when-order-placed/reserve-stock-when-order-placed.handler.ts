@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
-import { appendToOutbox, buildEnvelope, PermanentHandlerError, Queryable } from '@ordermesh/platform';
+import {
+  activeTraceCarrier,
+  appendToOutbox,
+  buildEnvelope,
+  PermanentHandlerError,
+  Queryable,
+} from '@ordermesh/platform';
 import { allocate, mergeBySku, ReservationTotalOverflowError } from '../../domain/stock-allocation';
 import {
   CLOCK,
@@ -63,6 +69,7 @@ export class ReserveStockWhenOrderPlaced {
       total: allocation.total,
       expiresAt,
       correlationId: event.correlationId,
+      traceparent: activeTraceCarrier().traceparent ?? null,
     });
     if (!inserted) return 'already-reserved';
     const payload = {

@@ -15,9 +15,10 @@ interface ReservationRow {
   expires_at: Date;
   payment_id: string | null;
   correlation_id: string | null;
+  trace_parent: string | null;
 }
 
-const RESERVATION_COLUMNS = 'id, order_id, status, expires_at, payment_id, correlation_id';
+const RESERVATION_COLUMNS = 'id, order_id, status, expires_at, payment_id, correlation_id, trace_parent';
 
 const STOCK_MOVES: Record<StockMove, string> = {
   RESERVED_TO_AVAILABLE: 'available = s.available + l.quantity, reserved = s.reserved - l.quantity',
@@ -45,8 +46,8 @@ export class SqlReservationRepository implements ReservationRepository {
   async insertHeld(tx: Queryable, r: NewReservation): Promise<boolean> {
     const { rows } = await tx.query<{ inserted: number; moved: number }>(
       `WITH res AS (
-         INSERT INTO reservations (id, order_id, status, customer_id, total_amount, currency, expires_at, correlation_id)
-         VALUES ($1::uuid, $2::uuid, 'HELD', $3::uuid, $4::bigint, $5, $6::timestamptz, $7)
+         INSERT INTO reservations (id, order_id, status, customer_id, total_amount, currency, expires_at, correlation_id, trace_parent)
+         VALUES ($1::uuid, $2::uuid, 'HELD', $3::uuid, $4::bigint, $5, $6::timestamptz, $7, $12)
          ON CONFLICT (order_id) DO NOTHING
          RETURNING id
        ), lines AS (
@@ -73,6 +74,7 @@ export class SqlReservationRepository implements ReservationRepository {
         r.lines.map((l) => l.quantity),
         r.lines.map((l) => l.unitPrice.amount),
         r.lines.map((l) => l.unitPrice.currency),
+        r.traceparent,
       ],
     );
     const { inserted, moved } = rows[0]!;
@@ -147,5 +149,6 @@ function toReservation(row: ReservationRow): Reservation {
     expiresAt: row.expires_at,
     paymentId: row.payment_id,
     correlationId: row.correlation_id,
+    traceparent: row.trace_parent,
   });
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
 import type { Queryable } from '@ordermesh/platform';
+import type { TracedEnvelope } from '../ports/order.repository.port';
 import { OrderSagaStep } from '../shared/order-saga-step';
 
 /** The reservation ran out before confirmation: cancel (EXPIRED); payment voids any authorization on OrderCancelled. */
@@ -8,7 +9,7 @@ import { OrderSagaStep } from '../shared/order-saga-step';
 export class CancelOrderWhenReservationExpired {
   constructor(private readonly step: OrderSagaStep) {}
 
-  async execute(event: EnvelopeOf<'ReservationExpired'>, tx: Queryable): Promise<void> {
+  async execute(event: TracedEnvelope<EnvelopeOf<'ReservationExpired'>>, tx: Queryable): Promise<void> {
     await this.step.apply(tx, event, (order, now) => ({
       changed: order.failSaga('EXPIRED', now),
       detail: { reservationId: event.payload.reservationId },

@@ -1,4 +1,5 @@
 import type { EnvelopeOf, EventEnvelope } from '@ordermesh/contracts';
+import { parseTraceparent } from '@ordermesh/platform';
 import type { OutboxEntry, Queryable } from '@ordermesh/platform';
 import { Order, OrderSnapshot } from '../../domain/order.aggregate';
 import { OrderStatus } from '../../domain/order-status';
@@ -22,7 +23,33 @@ export interface HistoryEntry {
   statusAfter: OrderStatus;
   detail: Record<string, unknown>;
   occurredAt: string;
+  /** From the event's W3C traceparent; null when it travelled without one. */
+  traceId: string | null;
+  spanId: string | null;
 }
+
+/** A history line as read back, with the time this service recorded it. */
+export interface RecordedHistoryEntry extends HistoryEntry {
+  recordedAt: string;
+}
+
+/** What the timeline of one order is built from, read in one query. */
+export interface OrderTimelineSource {
+  orderId: string;
+  correlationId: string | null;
+  status: OrderStatus;
+  cancellationReason: string | null;
+  createdAt: string;
+  history: RecordedHistoryEntry[];
+}
+
+/**
+ * An event with the trace context it travelled with: for events this service produces, the outbox entry's `trace`
+ * (set by buildEnvelope); for consumed ones, the message's `traceparent` header.
+ */
+export type TracedEnvelope<E extends EventEnvelope = EventEnvelope> = E & {
+  trace?: { traceparent?: string; tracestate?: string };
+};
 
 export interface OrderPage {
   items: OrderSnapshot[];
@@ -53,6 +80,8 @@ export interface OrderRepository {
   /** Records history only (an event that changed nothing in the order but belongs to its story). */
   appendHistory(tx: Queryable, orderId: string, history: HistoryEntry[]): Promise<void>;
   history(orderId: string): Promise<HistoryEntry[]>;
+  /** The order's status and every history line, in one indexed read; null for an unknown order. */
+  timeline(orderId: string): Promise<OrderTimelineSource | null>;
   list(
     filter: { customerId?: string; status?: OrderStatus },
     limit: number,
@@ -61,10 +90,11 @@ export interface OrderRepository {
 }
 
 export function historyOf(
-  envelope: EventEnvelope,
+  envelope: TracedEnvelope,
   statusAfter: OrderStatus,
   detail: Record<string, unknown> = {},
 ): HistoryEntry {
+  const trace = parseTraceparent(envelope.trace?.traceparent);
   return {
     eventId: envelope.eventId,
     eventType: envelope.eventType,
@@ -73,5 +103,13 @@ export function historyOf(
     statusAfter,
     detail,
     occurredAt: envelope.occurredAt,
+    traceId: trace?.traceId ?? null,
+    spanId: trace?.spanId ?? null,
   };
+}
+
+/** History of an event this service publishes: its payload is the detail (the order id is the row's own). */
+export function historyOfPublished(entry: OutboxEntry, statusAfter: OrderStatus): HistoryEntry {
+  const { orderId: _orderId, ...detail } = (entry.payload ?? {}) as Record<string, unknown>;
+  return historyOf(entry, statusAfter, detail);
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
 import type { Queryable } from '@ordermesh/platform';
+import type { TracedEnvelope } from '../ports/order.repository.port';
 import { OrderSagaStep } from '../shared/order-saga-step';
 
 /**
@@ -11,7 +12,7 @@ import { OrderSagaStep } from '../shared/order-saga-step';
 export class RecordPaymentWhenPaymentAuthorized {
   constructor(private readonly step: OrderSagaStep) {}
 
-  async execute(event: EnvelopeOf<'PaymentAuthorized'>, tx: Queryable): Promise<void> {
+  async execute(event: TracedEnvelope<EnvelopeOf<'PaymentAuthorized'>>, tx: Queryable): Promise<void> {
     const { paymentId, amount } = event.payload;
     await this.step.apply(tx, event, (order, now) => ({
       changed: order.recordPayment(paymentId, now),

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
 import type { Queryable } from '@ordermesh/platform';
+import type { TracedEnvelope } from '../ports/order.repository.port';
 import { OrderSagaStep } from '../shared/order-saga-step';
 
 /** Inventory priced and reserved the order: keep prices, total and reservation id. The order stays PENDING. */
@@ -8,11 +9,16 @@ import { OrderSagaStep } from '../shared/order-saga-step';
 export class RecordReservationWhenStockReserved {
   constructor(private readonly step: OrderSagaStep) {}
 
-  async execute(event: EnvelopeOf<'StockReserved'>, tx: Queryable): Promise<void> {
+  async execute(event: TracedEnvelope<EnvelopeOf<'StockReserved'>>, tx: Queryable): Promise<void> {
     const { reservationId, lines, total, expiresAt } = event.payload;
     await this.step.apply(tx, event, (order, now) => {
       const changed = order.recordReservation(reservationId, lines, total, now);
-      return { changed, linesPriced: changed, detail: { reservationId, total, expiresAt } };
+      const units = lines.reduce((n, l) => n + l.quantity, 0);
+      return {
+        changed,
+        linesPriced: changed,
+        detail: { reservationId, lines: lines.length, units, total, expiresAt },
+      };
     });
   }
 }

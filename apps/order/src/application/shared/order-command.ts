@@ -3,7 +3,7 @@ import { buildEnvelope } from '@ordermesh/platform';
 import { Order, OrderSnapshot } from '../../domain/order.aggregate';
 import { OrderNotFoundError } from '../../domain/order.errors';
 import { CLOCK, Clock } from '../ports/clock.port';
-import { historyOf, ORDER_REPOSITORY, OrderRepository } from '../ports/order.repository.port';
+import { historyOfPublished, ORDER_REPOSITORY, OrderRepository } from '../ports/order.repository.port';
 import { TRANSACTIONS, Transactions } from '../ports/transaction.port';
 
 /** A customer command on one order: lock it, apply the (throwing) domain rule, save state + events + history. */
@@ -36,7 +36,7 @@ export class OrderCommand {
         tx,
         order,
         outbox,
-        outbox.map((e) => historyOf(e, order.status)),
+        outbox.map((e) => historyOfPublished(e, order.status)),
         false,
       );
       return order.snapshot();

@@ -1,9 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EventEnvelope } from '@ordermesh/contracts';
 import { buildEnvelope, OutboxEntry, PermanentHandlerError, Queryable } from '@ordermesh/platform';
 import { Order } from '../../domain/order.aggregate';
 import { CLOCK, Clock } from '../ports/clock.port';
-import { historyOf, ORDER_REPOSITORY, OrderRepository } from '../ports/order.repository.port';
+import {
+  historyOf,
+  historyOfPublished,
+  ORDER_REPOSITORY,
+  OrderRepository,
+  TracedEnvelope,
+} from '../ports/order.repository.port';
 
 export interface StepResult {
   /** Whether the order changed (false: a redelivered, late or irrelevant event — recorded in history only). */
@@ -26,7 +31,7 @@ export class OrderSagaStep {
 
   async apply(
     tx: Queryable,
-    cause: EventEnvelope,
+    cause: TracedEnvelope,
     transition: (order: Order, now: Date) => StepResult,
   ): Promise<Order> {
     const order = await this.orders.lockById(tx, cause.aggregateId);
@@ -49,7 +54,7 @@ export class OrderSagaStep {
     );
     const history = [
       historyOf(cause, status, result.detail ?? {}),
-      ...outbox.map((e) => historyOf(e, status)),
+      ...outbox.map((e) => historyOfPublished(e, status)),
     ];
     await this.orders.save(tx, order, outbox, history, result.linesPriced ?? false);
     return order;

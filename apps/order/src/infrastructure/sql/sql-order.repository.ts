@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
-import { outboxInsert, OutboxEntry, PG_POOL, Queryable } from '@ordermesh/platform';
+import { outboxInsert, OutboxEntry, parseTraceparent, PG_POOL, Queryable } from '@ordermesh/platform';
 import { Pool } from 'pg';
 import { Order } from '../../domain/order.aggregate';
 import { OrderStatus } from '../../domain/order-status';
@@ -9,7 +9,9 @@ import {
   IdempotencyClaim,
   OrderPage,
   OrderRepository,
+  OrderTimelineSource,
   PlaceResult,
+  RecordedHistoryEntry,
 } from '../../application/ports/order.repository.port';
 import { ORDER_COLUMNS, OrderRow, snapshotFromRow } from './order-rows';
 
@@ -32,6 +34,8 @@ export class SqlOrderRepository implements OrderRepository {
     claim: IdempotencyClaim | null,
   ): Promise<PlaceResult> {
     const s = order.snapshot();
+    const trace = parseTraceparent(placed.trace?.traceparent);
+    const units = s.lines.reduce((n, l) => n + l.quantity, 0);
     const values: unknown[] = [
       s.id,
       s.customerId,
@@ -43,7 +47,9 @@ export class SqlOrderRepository implements OrderRepository {
       s.lines.map((l) => l.sku),
       s.lines.map((l) => l.quantity),
       placed.eventId,
-      JSON.stringify({ lines: s.lines.length }),
+      JSON.stringify({ lines: s.lines.length, units }),
+      trace?.traceId ?? null,
+      trace?.spanId ?? null,
     ];
     const outbox = outboxInsert('order', [placed], values.length + 1, 'EXISTS (SELECT 1 FROM o)');
     values.push(...outbox.values);
@@ -57,8 +63,8 @@ export class SqlOrderRepository implements OrderRepository {
         INSERT INTO order_lines (order_id, line_no, sku, quantity)
         SELECT o.id, x.line_no, x.sku, x.quantity FROM o, unnest($7::int[], $8::text[], $9::int[]) AS x(line_no, sku, quantity)
       ), h AS (
-        INSERT INTO order_history (order_id, event_id, event_type, producer, status_after, detail, occurred_at)
-        SELECT o.id, $10, 'OrderPlaced', 'order', 'PENDING', $11::jsonb, $6 FROM o
+        INSERT INTO order_history (order_id, event_id, event_type, producer, status_after, detail, occurred_at, trace_id, span_id, recorded_at)
+        SELECT o.id, $10, 'OrderPlaced', 'order', 'PENDING', $11::jsonb, $6, $12, $13, clock_timestamp() FROM o
       ), ob AS (
         ${outbox.text}
       )
@@ -161,8 +167,9 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   /**
-   * INSERT of history lines, its arrays numbered from `first`; the order id is `$1`, or the id of the CTE named by
-   * `updated` (the lines are then written only if that update matched).
+   * INSERT of history lines, its arrays numbered from `first`. The order id is `$1`, or the id of the CTE named by
+   * `updated` (the lines are then written only if that update matched). recorded_at is the time of the write, not
+   * the transaction's start (now()): it never precedes the occurredAt of the events this transaction raised.
    */
   private historyInsert(
     history: HistoryEntry[],
@@ -171,10 +178,10 @@ export class SqlOrderRepository implements OrderRepository {
   ): { text: string; values: unknown[] } {
     const n = (i: number) => `$${first + i}`;
     return {
-      text: `INSERT INTO order_history (order_id, event_id, event_type, producer, causation_id, status_after, detail, occurred_at)
-       SELECT ${updated ? `${updated}.id` : '$1'}, x.event_id, x.event_type, x.producer, x.causation_id, x.status_after::"OrderStatus", x.detail, x.occurred_at
-         FROM ${updated ? `${updated}, ` : ''}unnest(${n(0)}::uuid[], ${n(1)}::text[], ${n(2)}::text[], ${n(3)}::uuid[], ${n(4)}::text[], ${n(5)}::jsonb[], ${n(6)}::timestamptz[])
-           AS x(event_id, event_type, producer, causation_id, status_after, detail, occurred_at)
+      text: `INSERT INTO order_history (order_id, event_id, event_type, producer, causation_id, status_after, detail, occurred_at, trace_id, span_id, recorded_at)
+       SELECT ${updated ? `${updated}.id` : '$1'}, x.event_id, x.event_type, x.producer, x.causation_id, x.status_after::"OrderStatus", x.detail, x.occurred_at, x.trace_id, x.span_id, clock_timestamp()
+         FROM ${updated ? `${updated}, ` : ''}unnest(${n(0)}::uuid[], ${n(1)}::text[], ${n(2)}::text[], ${n(3)}::uuid[], ${n(4)}::text[], ${n(5)}::jsonb[], ${n(6)}::timestamptz[], ${n(7)}::text[], ${n(8)}::text[])
+           AS x(event_id, event_type, producer, causation_id, status_after, detail, occurred_at, trace_id, span_id)
        ON CONFLICT (order_id, event_id) DO NOTHING`,
       values: [
         history.map((h) => h.eventId),
@@ -184,33 +191,49 @@ export class SqlOrderRepository implements OrderRepository {
         history.map((h) => h.statusAfter),
         history.map((h) => JSON.stringify(h.detail)),
         history.map((h) => h.occurredAt),
+        history.map((h) => h.traceId),
+        history.map((h) => h.spanId),
       ],
     };
   }
 
   async history(orderId: string): Promise<HistoryEntry[]> {
-    const { rows } = await this.pool.query<{
-      event_id: string;
-      event_type: string;
-      producer: string;
-      causation_id: string | null;
-      status_after: OrderStatus;
-      detail: Record<string, unknown>;
-      occurred_at: Date;
-    }>(
-      `SELECT event_id, event_type, producer, causation_id, status_after, detail, occurred_at
-         FROM order_history WHERE order_id = $1 ORDER BY id`,
+    const { rows } = await this.pool.query<HistoryRow>(
+      `SELECT ${HISTORY_COLUMNS} FROM order_history h WHERE h.order_id = $1 ORDER BY h.id`,
       [orderId],
     );
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      eventType: r.event_type,
-      producer: r.producer,
-      causationId: r.causation_id,
-      statusAfter: r.status_after,
-      detail: r.detail,
-      occurredAt: r.occurred_at.toISOString(),
-    }));
+    return rows.map((r) => {
+      const { recordedAt: _recordedAt, ...entry } = historyFromRow(r);
+      return entry;
+    });
+  }
+
+  /** One statement on the primary key and the (order_id, id) index: the order row and its history as JSON. */
+  async timeline(orderId: string): Promise<OrderTimelineSource | null> {
+    const { rows } = await this.pool.query<{
+      id: string;
+      correlation_id: string | null;
+      status: OrderStatus;
+      cancellation_reason: string | null;
+      created_at: Date;
+      history: HistoryRow[] | null;
+    }>(
+      `SELECT o.id, o.correlation_id, o.status, o.cancellation_reason, o.created_at,
+              (SELECT json_agg(json_build_object(${HISTORY_JSON}) ORDER BY h.id)
+                 FROM order_history h WHERE h.order_id = o.id) AS history
+         FROM orders o WHERE o.id = $1`,
+      [orderId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      orderId: r.id,
+      correlationId: r.correlation_id,
+      status: r.status,
+      cancellationReason: r.cancellation_reason,
+      createdAt: r.created_at.toISOString(),
+      history: (r.history ?? []).map(historyFromRow),
+    };
   }
 
   async list(
@@ -257,4 +280,50 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id)) return null;
   return { createdAt, id };
+}
+
+/** A history row, from a plain SELECT (timestamps as Date) or from json_build_object (timestamps as text). */
+interface HistoryRow {
+  event_id: string;
+  event_type: string;
+  producer: string;
+  causation_id: string | null;
+  status_after: OrderStatus;
+  detail: Record<string, unknown>;
+  occurred_at: Date | string;
+  recorded_at: Date | string;
+  trace_id: string | null;
+  span_id: string | null;
+}
+
+const HISTORY_FIELDS = [
+  'event_id',
+  'event_type',
+  'producer',
+  'causation_id',
+  'status_after',
+  'detail',
+  'occurred_at',
+  'recorded_at',
+  'trace_id',
+  'span_id',
+] as const;
+const HISTORY_COLUMNS = HISTORY_FIELDS.map((f) => `h.${f}`).join(', ');
+const HISTORY_JSON = HISTORY_FIELDS.map((f) => `'${f}', h.${f}`).join(', ');
+
+const iso = (t: Date | string): string => new Date(t).toISOString();
+
+function historyFromRow(r: HistoryRow): RecordedHistoryEntry {
+  return {
+    eventId: r.event_id,
+    eventType: r.event_type,
+    producer: r.producer,
+    causationId: r.causation_id,
+    statusAfter: r.status_after,
+    detail: r.detail,
+    occurredAt: iso(r.occurred_at),
+    recordedAt: iso(r.recorded_at),
+    traceId: r.trace_id,
+    spanId: r.span_id,
+  };
 }

@@ -13,10 +13,12 @@ import { CorrelationId, UuidParamPipe, ValidationFailedError } from '@ordermesh/
 import { CancelOrderHandler } from '../../application/cancel-order/cancel-order.handler';
 import { FulfillOrderHandler } from '../../application/fulfill-order/fulfill-order.handler';
 import { GetOrderHandler } from '../../application/get-order/get-order.handler';
+import { GetOrderTimelineHandler } from '../../application/get-order-timeline/get-order-timeline.handler';
 import { ListOrdersHandler } from '../../application/list-orders/list-orders.handler';
 import { PlaceOrderHandler } from '../../application/place-order/place-order.handler';
 import { ListOrdersQuery } from './dto/list-orders.query';
 import { OrderPageResponse, OrderResponse } from './dto/order.response';
+import { OrderTimelineResponse } from './dto/order-timeline.response';
 import { PlaceOrderDto } from './dto/place-order.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -30,6 +32,7 @@ export class OrdersController {
     private readonly listOrders: ListOrdersHandler,
     private readonly cancelOrder: CancelOrderHandler,
     private readonly fulfillOrder: FulfillOrderHandler,
+    private readonly getOrderTimeline: GetOrderTimelineHandler,
   ) {}
 
   @Post()
@@ -88,6 +91,17 @@ export class OrdersController {
   async get(@Param('id', UuidParamPipe) id: string): Promise<OrderResponse> {
     const { order, history } = await this.getOrder.execute(id);
     return OrderResponse.from(order, history);
+  }
+
+  @Get(':id/timeline')
+  @ApiOkResponse({
+    type: OrderTimelineResponse,
+    description: 'Every event of the order in causal order: who produced it, what it did, what caused it',
+  })
+  @ApiBadRequestResponse({ description: 'VALIDATION.FAILED: the id is not a UUID' })
+  @ApiNotFoundResponse({ description: 'ORDER.NOT_FOUND' })
+  timeline(@Param('id', UuidParamPipe) id: string): Promise<OrderTimelineResponse> {
+    return this.getOrderTimeline.execute(id);
   }
 
   @Post(':id/cancel')

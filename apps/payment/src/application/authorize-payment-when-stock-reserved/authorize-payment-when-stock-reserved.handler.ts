@@ -40,6 +40,8 @@ export class AuthorizePaymentWhenStockReserved {
     // The gateway is called inside the transaction. If the transaction fails afterwards (commit error, crash,
     // retry), the event is handled again and the gateway asked again: the order id as idempotency key makes that
     // second request return the first authorization instead of placing a second hold on the customer's card.
+    // An unavailable gateway (outage, timeout, open circuit) is not a decline: callGateway turns it into a
+    // RetryLaterError, so the order stays PENDING until the gateway answers.
     const result = await callGateway(() =>
       this.gateway.authorize({
         idempotencyKey: orderId,

@@ -27,6 +27,10 @@ class HistoryResponse {
   @ApiProperty({ enum: ORDER_STATUSES }) statusAfter!: OrderStatus;
   @ApiProperty() occurredAt!: string;
   @ApiProperty({ type: Object }) detail!: Record<string, unknown>;
+  @ApiProperty({ nullable: true, type: String, description: 'W3C trace id the event travelled with' })
+  traceId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'W3C span id the event travelled with' })
+  spanId!: string | null;
 }
 
 export class OrderResponse {
