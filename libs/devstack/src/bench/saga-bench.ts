@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -12,18 +13,28 @@ import { workspaceRoot } from '../workspace';
  * `npm run bench`: the whole stack on this machine (embedded PostgreSQL and broker, three services as separate
  * processes, exactly as `npm start` runs them), POST /orders at a sustained load, then figures from the databases:
  * intake rate and latency, orders confirmed per second, placement→CONFIRMED latency, outbox commit→publish lag.
- * Prints human-readable lines and, last, one JSON object. Not a test.
+ * Prints human-readable lines and, last, one JSON object. Not a test. `--tracing off|none|otlp` measures the cost of
+ * tracing (otlp exports every span to a local sink standing in for a collector).
  */
+/** off: no OpenTelemetry SDK; none: context propagated, nothing recorded (the default); otlp: every span exported. */
+const TRACING_MODES = ['off', 'none', 'otlp'] as const;
+type TracingMode = (typeof TRACING_MODES)[number];
+
 interface Args {
   durationSec: number;
   connections: number;
   skus: number;
+  tracing: TracingMode;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { durationSec: 60, connections: 50, skus: 50 };
+  const args: Args = { durationSec: 60, connections: 50, skus: 50, tracing: 'none' };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], Number(argv[i + 1])];
+    if (flag === '--tracing' && (TRACING_MODES as readonly string[]).includes(argv[i + 1] ?? '')) {
+      args.tracing = argv[++i] as TracingMode;
+      continue;
+    }
     if (flag === '--duration' && value > 0) args.durationSec = value;
     else if (flag === '--connections' && value > 0) args.connections = value;
     else if (flag === '--skus' && value > 0) args.skus = value;
@@ -48,8 +59,27 @@ async function waitUp(child: ChildProcess, output: () => string): Promise<void> 
   throw new Error(`stack not up:\n${output()}`);
 }
 
+/** Stands in for an OpenTelemetry collector: accepts OTLP/HTTP exports and counts the spans' bytes. */
+async function startOtlpSink(): Promise<{ url: string; bytes: () => number; close: () => void }> {
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (d: Buffer) => (bytes += d.length));
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, bytes: () => bytes, close: () => server.close() };
+}
+
+function tracingEnv(mode: TracingMode, sinkUrl: string | null): Record<string, string> {
+  if (mode === 'off') return { TRACING_ENABLED: 'false' };
+  if (mode === 'none') return { TRACING_ENABLED: 'true', OTEL_TRACES_EXPORTER: 'none' };
+  return { TRACING_ENABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl! };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const sink = args.tracing === 'otlp' ? await startOtlpSink() : null;
   const root = workspaceRoot();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ordermesh-bench-'));
   const ports = {
@@ -70,6 +100,7 @@ async function main(): Promise<void> {
       INVENTORY_PORT: String(ports.inventory),
       PAYMENT_PORT: String(ports.payment),
       LOG_LEVEL: 'warn',
+      ...tracingEnv(args.tracing, sink?.url ?? null),
     },
   });
   let out = '';
@@ -150,6 +181,8 @@ async function main(): Promise<void> {
     lags.sort((a, b) => a - b);
     await order.end();
     const figures = {
+      tracing: args.tracing,
+      spanBytesExported: sink?.bytes() ?? 0,
       durationSec: args.durationSec,
       connections: args.connections,
       ordersPlaced: result.requests.total,
@@ -177,6 +210,7 @@ async function main(): Promise<void> {
     stack.kill('SIGINT');
     await new Promise((r) => stack.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
+    sink?.close();
   }
 }
 

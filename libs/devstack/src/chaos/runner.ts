@@ -75,6 +75,7 @@ export interface ChaosFigures {
   ordersRequested: number;
   ordersPlaced: number;
   placeFailures: number;
+  placeFailureReasons: Record<string, number>;
   byStatus: Record<string, number>;
   cancellationReasons: Record<string, number>;
   cancels: Counter;
@@ -162,6 +163,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     ordersRequested: opts.orders,
     ordersPlaced: 0,
     placeFailures: 0,
+    placeFailureReasons: {},
     byStatus: {},
     cancellationReasons: {},
     cancels: counter(),
@@ -329,6 +331,28 @@ function planOrders(prng: Prng, skus: string[], opts: ChaosOptions): PlannedOrde
 }
 
 const MAX_IN_FLIGHT = 1_000;
+/** Requests to the order service at once: more only queue up in its pool and turn into timeouts (500s). */
+const MAX_CONCURRENT_REQUESTS = 32;
+
+/** A counting semaphore: at most `limit` holders at once, the rest wait in arrival order. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
 
 async function placeLoad(
   stack: RunningStack,
@@ -340,85 +364,146 @@ async function placeLoad(
 ): Promise<void> {
   const orderUrl = stack.services.find((s) => s.name === 'order')!.url;
   const plan = planOrders(prng, skus, opts);
+  const http = new Semaphore(MAX_CONCURRENT_REQUESTS);
+  const fulfiller = new Fulfiller(stack.databaseUrls.order, orderUrl, http, figures.fulfils);
+  const fulfilling = fulfiller.run();
   const inFlight = new Set<Promise<void>>();
   const follow: Promise<void>[] = [];
   const start = Date.now();
   let lastReport = start;
   let lastPlaced = start;
-  for (const p of plan) {
-    const due = start + (p.n * 1000) / opts.rate;
-    if (due > Date.now()) await sleep(due - Date.now());
-    // Back-pressure only while the order service is down long enough for retries to pile up.
-    while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
-    const task = (async () => {
-      const id = await placeWithRetry(orderUrl, opts.seed, p);
-      if (!id) {
-        figures.placeFailures++;
-        return;
+  try {
+    for (const p of plan) {
+      const due = start + (p.n * 1000) / opts.rate;
+      if (due > Date.now()) await sleep(due - Date.now());
+      // Back-pressure only while the order service is down long enough for retries to pile up.
+      while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+      const task = (async () => {
+        const placed = await placeWithRetry(orderUrl, opts.seed, p, http);
+        if (!placed.id) {
+          figures.placeFailures++;
+          figures.placeFailureReasons[placed.why] = (figures.placeFailureReasons[placed.why] ?? 0) + 1;
+          return;
+        }
+        figures.ordersPlaced++;
+        lastPlaced = Date.now();
+        if (p.cancelAfterMs !== null)
+          follow.push(command(orderUrl, placed.id, 'cancel', p.cancelAfterMs, figures.cancels, 200, http));
+        if (p.fulfilAfterMs !== null) fulfiller.add(placed.id, p.fulfilAfterMs);
+      })();
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+      if (Date.now() - lastReport > 5_000) {
+        lastReport = Date.now();
+        log(`chaos: ${p.n + 1}/${opts.orders} orders sent, ${figures.ordersPlaced} placed`);
       }
-      figures.ordersPlaced++;
-      lastPlaced = Date.now();
-      if (p.cancelAfterMs !== null)
-        follow.push(command(orderUrl, id, 'cancel', p.cancelAfterMs, figures.cancels, 200, 0));
-      if (p.fulfilAfterMs !== null)
-        follow.push(fulfilWhenConfirmed(orderUrl, id, p.fulfilAfterMs, figures.fulfils));
-    })();
-    inFlight.add(task);
-    void task.finally(() => inFlight.delete(task));
-    if (Date.now() - lastReport > 5_000) {
-      lastReport = Date.now();
-      log(`chaos: ${p.n + 1}/${opts.orders} orders sent, ${figures.ordersPlaced} placed`);
     }
+    await Promise.all(inFlight);
+    figures.placedPerSecond =
+      Math.round((figures.ordersPlaced / ((lastPlaced - start) / 1000 || 1)) * 10) / 10;
+    await Promise.all(follow);
+  } finally {
+    fulfiller.close();
+    await fulfilling;
   }
-  await Promise.all(inFlight);
-  figures.placedPerSecond = Math.round((figures.ordersPlaced / ((lastPlaced - start) / 1000 || 1)) * 10) / 10;
-  await Promise.all(follow);
 }
 
 /** POST /orders with an Idempotency-Key, retried through crashes and restarts: the same key always means one order. */
-async function placeWithRetry(url: string, seed: number, p: PlannedOrder): Promise<string | null> {
-  const deadline = Date.now() + 90_000;
+async function placeWithRetry(
+  url: string,
+  seed: number,
+  p: PlannedOrder,
+  http: Semaphore,
+): Promise<{ id: string; why?: undefined } | { id: null; why: string }> {
+  const deadline = Date.now() + 180_000;
+  let why = 'timed out';
   for (let attempt = 1; Date.now() < deadline; attempt++) {
     try {
-      const res = await fetch(`${url}/orders`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': `chaos-${seed}-${p.n}` },
-        body: JSON.stringify({ customerId: p.customerId, items: p.items }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (res.status === 200 || res.status === 201) return ((await res.json()) as { id: string }).id;
-      if (res.status < 500) return null;
-    } catch {
+      const res = await http.run(() =>
+        fetch(`${url}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': `chaos-${seed}-${p.n}` },
+          body: JSON.stringify({ customerId: p.customerId, items: p.items }),
+          signal: AbortSignal.timeout(15_000),
+        }),
+      );
+      if (res.status === 200 || res.status === 201) return { id: ((await res.json()) as { id: string }).id };
+      why = `HTTP ${res.status}`;
+      if (res.status < 500) return { id: null, why: `${why}: ${(await res.text()).slice(0, 120)}` };
+    } catch (err) {
       // connection refused/reset while the service restarts: retry
+      why = (err as Error).name === 'TimeoutError' ? 'request timeout' : 'connection error';
     }
     await sleep(Math.min(2_000, 100 * attempt));
   }
-  return null;
+  return { id: null, why };
 }
 
 /**
- * Fulfils only CONFIRMED orders, as a warehouse would: after the delay, waits (up to 60 s) for the order to leave
- * PENDING; a cancelled one is left alone (counted as refused without a request).
+ * Fulfils only CONFIRMED orders, as a warehouse would: once an order's delay has passed, it is fulfilled as soon as
+ * the order database shows it CONFIRMED (one query a second for all due orders, instead of polling the API per
+ * order); orders that end otherwise are dropped; PENDING ones are retried for up to two minutes.
  */
-async function fulfilWhenConfirmed(url: string, id: string, delayMs: number, tally: Counter): Promise<void> {
-  await sleep(delayMs);
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${url}/orders/${id}`, { signal: AbortSignal.timeout(10_000) });
-      if (res.ok) {
-        const status = ((await res.json()) as { status: string }).status;
-        if (status === 'CONFIRMED') return command(url, id, 'fulfill', 0, tally, 202, 0);
-        if (status !== 'PENDING') return;
+class Fulfiller {
+  private readonly due = new Map<string, { at: number; giveUpAt: number }>();
+  private closed = false;
+  private readonly sent: Promise<void>[] = [];
+
+  constructor(
+    private readonly orderDb: string,
+    private readonly orderUrl: string,
+    private readonly http: Semaphore,
+    private readonly tally: Counter,
+  ) {}
+
+  add(id: string, afterMs: number): void {
+    const at = Date.now() + afterMs;
+    this.due.set(id, { at, giveUpAt: at + 120_000 });
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  async run(): Promise<void> {
+    while (!this.closed || this.due.size) {
+      await sleep(1_000);
+      const now = Date.now();
+      const ready = [...this.due].filter(([, d]) => d.at <= now).map(([id]) => id);
+      if (!ready.length) continue;
+      let statuses: Map<string, string>;
+      try {
+        statuses = await orderStatuses(this.orderDb, ready);
+      } catch {
+        continue; // the database is busy; next tick
       }
-    } catch {
-      // the order service is restarting
+      for (const id of ready) {
+        const status = statuses.get(id);
+        if (status === 'PENDING' && now < this.due.get(id)!.giveUpAt) continue;
+        this.due.delete(id);
+        if (status === 'CONFIRMED')
+          this.sent.push(command(this.orderUrl, id, 'fulfill', 0, this.tally, 202, this.http));
+      }
     }
-    await sleep(500);
+    await Promise.all(this.sent);
   }
 }
 
-/** A cancel or fulfil request after a delay; 409 may be retried (`conflictRetries`: the order may still be PENDING). */
+async function orderStatuses(orderDb: string, ids: string[]): Promise<Map<string, string>> {
+  const c = new Client({ connectionString: orderDb });
+  await c.connect();
+  try {
+    const rows = await c.query<{ id: string; status: string }>(
+      'SELECT id, status FROM orders WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    return new Map(rows.rows.map((r) => [r.id, r.status]));
+  } finally {
+    await c.end();
+  }
+}
+
+/** A cancel or fulfil request after a delay, retried through restarts; 409 means the order no longer allows it. */
 async function command(
   url: string,
   id: string,
@@ -426,32 +511,28 @@ async function command(
   delayMs: number,
   tally: Counter,
   okStatus: number,
-  conflictRetries: number,
+  http: Semaphore,
 ): Promise<void> {
   await sleep(delayMs);
   tally.requested++;
-  const deadline = Date.now() + 90_000;
-  let conflicts = 0;
+  const deadline = Date.now() + 180_000;
   for (let attempt = 1; Date.now() < deadline; attempt++) {
     try {
-      const res = await fetch(`${url}/orders/${id}/${action}`, {
-        method: 'POST',
-        signal: AbortSignal.timeout(10_000),
-      });
+      const res = await http.run(() =>
+        fetch(`${url}/orders/${id}/${action}`, { method: 'POST', signal: AbortSignal.timeout(15_000) }),
+      );
       if (res.status === okStatus) {
         tally.accepted++;
         return;
       }
-      if (res.status === 409 && conflicts++ >= conflictRetries) {
+      if (res.status === 409) {
         tally.refused++;
         return;
       }
-      if (res.status < 500 && res.status !== 409) {
+      if (res.status < 500) {
         tally.failed++;
         return;
       }
-      await sleep(1_000);
-      continue;
     } catch {
       // the order service is restarting
     }

@@ -1,6 +1,6 @@
 // Kept apart from tracing.ts so config modules can name these without loading the SDK.
 
-/** none: spans are created and propagated (trace ids in logs, headers and the timeline) but not exported. */
+/** none: trace context is created and propagated (trace ids in logs, headers and the timeline); no span is recorded. */
 export const TRACE_EXPORTERS = ['none', 'otlp', 'console', 'memory'] as const;
 export type TraceExporterKind = (typeof TRACE_EXPORTERS)[number];
 

@@ -5,6 +5,7 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
+  AlwaysOffSampler,
   BatchSpanProcessor,
   ConsoleSpanExporter,
   InMemorySpanExporter,
@@ -32,7 +33,12 @@ export function startTracing(opts: TracingOptions): void {
     resource: resourceFromAttributes({ 'service.name': opts.service, 'service.namespace': 'ordermesh' }),
     autoDetectResources: false,
     spanProcessors: [processor],
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio) }),
+    // Exporter none: spans are not recorded (near-zero cost) yet still get ids and propagate, so logs, Kafka headers
+    // and the order timeline keep their trace ids.
+    sampler: new ParentBasedSampler({
+      root:
+        opts.exporter === 'none' ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(opts.sampleRatio),
+    }),
     textMapPropagator: new W3CTraceContextPropagator(),
     // Traces only: metrics are Prometheus (/metrics), logs are pino on stdout.
     metricReaders: [],
