@@ -15,6 +15,7 @@ import { ReserveStockWhenOrderPlaced } from './application/reserve-stock-when-or
 import { InventoryConfig } from './config';
 import { InventoryPrisma } from './infrastructure/prisma/prisma.service';
 import { PrismaProductRepository } from './infrastructure/prisma/product.repository';
+import { BatchStockLocks } from './infrastructure/sql/batch-stock-locks';
 import { SqlReservationRepository } from './infrastructure/sql/reservation.repository';
 import { ProductsController } from './interface/http/products.controller';
 import { OrderEventsConsumer } from './interface/messaging/order-events.consumer';
@@ -45,6 +46,7 @@ export class InventoryAppModule {
         CommitStockWhenFulfillmentRequested,
         ExpireReservations,
         ExpirySweep,
+        BatchStockLocks,
       ],
     };
   }

@@ -169,6 +169,8 @@ async function main(): Promise<void> {
     const lastConfirmed = Math.max(...confirmed.rows.map((r) => r.updated.getTime()));
     const confirmedPerSec = confirmed.rows.length / ((lastConfirmed - started) / 1000);
     const lags: number[] = [];
+    // Where transactions fought: deadlocks (each costs deadlock_timeout, then a rollback and a retry) and rollbacks.
+    const contention: Record<string, { deadlocks: number; rollbacks: number; commits: number }> = {};
     for (const db of ['order', 'inventory', 'payment']) {
       const c = new Client({ connectionString: pgUrl(db) });
       await c.connect();
@@ -176,6 +178,15 @@ async function main(): Promise<void> {
         `SELECT extract(epoch FROM (published_at - created_at)) * 1000 AS lag FROM outbox WHERE published_at IS NOT NULL`,
       );
       lags.push(...rows.rows.map((r) => Number(r.lag)));
+      const stats = await c.query<{ deadlocks: string; rollbacks: string; commits: string }>(
+        `SELECT deadlocks, xact_rollback AS rollbacks, xact_commit AS commits
+           FROM pg_stat_database WHERE datname = current_database()`,
+      );
+      contention[db] = {
+        deadlocks: Number(stats.rows[0]!.deadlocks),
+        rollbacks: Number(stats.rows[0]!.rollbacks),
+        commits: Number(stats.rows[0]!.commits),
+      };
       await c.end();
     }
     lags.sort((a, b) => a - b);
@@ -198,6 +209,7 @@ async function main(): Promise<void> {
       e2eP99Ms: Math.round(percentile(e2e, 99)),
       outboxLagP50Ms: Math.round(percentile(lags, 50)),
       outboxLagP99Ms: Math.round(percentile(lags, 99)),
+      contention,
     };
     console.log(
       `confirmed: ${figures.confirmed} (${figures.confirmedPerSec}/s), placement→CONFIRMED p50 ${figures.e2eP50Ms} ms, p99 ${figures.e2eP99Ms} ms`,
@@ -205,6 +217,9 @@ async function main(): Promise<void> {
     console.log(
       `outbox commit→publish lag: p50 ${figures.outboxLagP50Ms} ms, p99 ${figures.outboxLagP99Ms} ms`,
     );
+    for (const [db, c] of Object.entries(contention)) {
+      console.log(`${db}: ${c.commits} commits, ${c.rollbacks} rollbacks, ${c.deadlocks} deadlocks`);
+    }
     console.log(JSON.stringify(figures));
   } finally {
     stack.kill('SIGINT');

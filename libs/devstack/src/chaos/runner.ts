@@ -209,7 +209,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         ),
       );
     if (opts.kill) {
-      const kills = Math.max(2, Math.round(plannedMs / 8_000));
+      const kills = Math.max(2, Math.round(plannedMs / 15_000));
       for (let i = 0; i < kills; i++) {
         const when = 0.1 + faultPrng.next() * 0.8;
         const victim = faultPrng.pick(SERVICES);
@@ -380,7 +380,7 @@ async function placeLoad(
       while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
       const task = (async () => {
         const placed = await placeWithRetry(orderUrl, opts.seed, p, http);
-        if (!placed.id) {
+        if (placed.id === null) {
           figures.placeFailures++;
           figures.placeFailureReasons[placed.why] = (figures.placeFailureReasons[placed.why] ?? 0) + 1;
           return;

@@ -102,6 +102,11 @@ export const DLQ_HEADERS = {
  * moves on.
  */
 export class EventProcessor {
+  /**
+   * Runs first in a batch's transaction with every envelope of the run, e.g. to take the row locks the handlers will
+   * need in one global order (handlers each lock in order, but a run of them would not, and could deadlock).
+   */
+  beforeBatch: ((tx: PoolClient, envelopes: EventEnvelope[]) => Promise<void>) | null = null;
   /** Chaos/test hook: runs after the effect committed, before the offset is committed. */
   afterCommit: ((envelope: EventEnvelope) => Promise<void> | void) | null = null;
 
@@ -144,6 +149,10 @@ export class EventProcessor {
       outcomes = await withTransaction(
         this.pool,
         async (tx) => {
+          await this.beforeBatch?.(
+            tx,
+            units.map((u) => u.envelope),
+          );
           const out: ProcessOutcome[] = [];
           for (const unit of units) {
             out.push(

@@ -58,6 +58,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
         },
       );
       this.runtime.processor = this.processor;
+      this.processor.beforeBatch = this.runtime.prepareBatch;
       faults?.attach(this.processor);
       if (options.autoStart && options.consumes.length) {
         await this.consumer.start({

@@ -126,7 +126,16 @@ export class SqlReservationRepository implements ReservationRepository {
       await tx.query(update, params);
       return;
     }
-    // Units of all the reservations' lines, one row per SKU in lock order.
+    // Lock the stock rows first, in the global SKU order: an UPDATE … FROM join locks rows in plan order, which could
+    // deadlock with a reservation or a batch of reactions locking the same SKUs in order.
+    await tx.query(
+      `SELECT 1 FROM stock_levels
+        WHERE sku IN (SELECT sku FROM reservation_lines WHERE reservation_id = ANY($1::uuid[]))
+        ORDER BY sku COLLATE "C"
+          FOR UPDATE`,
+      [ids],
+    );
+    // Units of all the reservations' lines, one row per SKU.
     await tx.query(
       `WITH r AS (${update} RETURNING t.id)
        UPDATE stock_levels s SET ${STOCK_MOVES[stockMove]}, updated_at = now()
