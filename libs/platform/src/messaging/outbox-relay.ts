@@ -117,7 +117,9 @@ export class OutboxRelay {
         const published = await this.publishBatch(client);
         await this.cleanupIfDue(client);
         failures = 0;
-        if (published < this.opts.batchSize) await this.waitForWork(client);
+        // Keep draining while rows keep coming; listen (and make inserts notify) only once the outbox is empty: a
+        // NOTIFY serialises commits, so under load it must not be on.
+        if (published === 0) await this.waitForWork(client);
       } catch (err) {
         this.observer.error?.(err);
         // Any failure may have left the connection (and with it the lock) in doubt: start over.
