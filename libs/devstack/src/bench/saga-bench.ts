@@ -171,6 +171,7 @@ async function main(): Promise<void> {
     const lags: number[] = [];
     // Where transactions fought: deadlocks (each costs deadlock_timeout, then a rollback and a retry) and rollbacks.
     const contention: Record<string, { deadlocks: number; rollbacks: number; commits: number }> = {};
+    const batching: Record<string, { messages: number; transactions: number }> = {};
     for (const db of ['order', 'inventory', 'payment']) {
       const c = new Client({ connectionString: pgUrl(db) });
       await c.connect();
@@ -182,6 +183,15 @@ async function main(): Promise<void> {
         `SELECT deadlocks, xact_rollback AS rollbacks, xact_commit AS commits
            FROM pg_stat_database WHERE datname = current_database()`,
       );
+      // Messages a consumer handled in one transaction share its start time (processed_at = now()).
+      const runs = await c.query<{ messages: string; transactions: string }>(
+        `SELECT sum(n) AS messages, count(*) AS transactions
+           FROM (SELECT count(*) AS n FROM processed_messages GROUP BY processed_at) t`,
+      );
+      batching[db] = {
+        messages: Number(runs.rows[0]!.messages ?? 0),
+        transactions: Number(runs.rows[0]!.transactions ?? 0),
+      };
       contention[db] = {
         deadlocks: Number(stats.rows[0]!.deadlocks),
         rollbacks: Number(stats.rows[0]!.rollbacks),
@@ -210,6 +220,7 @@ async function main(): Promise<void> {
       outboxLagP50Ms: Math.round(percentile(lags, 50)),
       outboxLagP99Ms: Math.round(percentile(lags, 99)),
       contention,
+      batching,
     };
     console.log(
       `confirmed: ${figures.confirmed} (${figures.confirmedPerSec}/s), placement→CONFIRMED p50 ${figures.e2eP50Ms} ms, p99 ${figures.e2eP99Ms} ms`,
@@ -218,7 +229,10 @@ async function main(): Promise<void> {
       `outbox commit→publish lag: p50 ${figures.outboxLagP50Ms} ms, p99 ${figures.outboxLagP99Ms} ms`,
     );
     for (const [db, c] of Object.entries(contention)) {
-      console.log(`${db}: ${c.commits} commits, ${c.rollbacks} rollbacks, ${c.deadlocks} deadlocks`);
+      const b = batching[db]!;
+      console.log(
+        `${db}: ${c.commits} commits, ${c.rollbacks} rollbacks, ${c.deadlocks} deadlocks; consumed ${b.messages} events in ${b.transactions} transactions (${(b.messages / Math.max(1, b.transactions)).toFixed(1)} per transaction)`,
+      );
     }
     console.log(JSON.stringify(figures));
   } finally {

@@ -44,7 +44,7 @@ export const DEFAULT_CHAOS_OPTIONS: Omit<ChaosOptions, 'log'> = {
   kill: false,
   brokerRestart: false,
   toggles: true,
-  reservationTtlMs: 10_000,
+  reservationTtlMs: 30_000,
   quiescenceTimeoutMs: 120_000,
   skus: 20,
   cancelRate: 0.08,
