@@ -1,13 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { freePort } from '../net';
 import { workspaceRoot } from '../workspace';
+import { hopBreakdown, startSpanSink } from './span-sink';
 
 /**
  * `npm run bench`: the whole stack on this machine (embedded PostgreSQL and broker, three services as separate
@@ -59,18 +59,6 @@ async function waitUp(child: ChildProcess, output: () => string): Promise<void> 
   throw new Error(`stack not up:\n${output()}`);
 }
 
-/** Stands in for an OpenTelemetry collector: accepts OTLP/HTTP exports and counts the spans' bytes. */
-async function startOtlpSink(): Promise<{ url: string; bytes: () => number; close: () => void }> {
-  let bytes = 0;
-  const server = createServer((req, res) => {
-    req.on('data', (d: Buffer) => (bytes += d.length));
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, bytes: () => bytes, close: () => server.close() };
-}
-
 function tracingEnv(mode: TracingMode, sinkUrl: string | null): Record<string, string> {
   if (mode === 'off') return { TRACING_ENABLED: 'false' };
   if (mode === 'none') return { TRACING_ENABLED: 'true', OTEL_TRACES_EXPORTER: 'none' };
@@ -79,7 +67,7 @@ function tracingEnv(mode: TracingMode, sinkUrl: string | null): Record<string, s
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const sink = args.tracing === 'otlp' ? await startOtlpSink() : null;
+  const sink = args.tracing === 'otlp' ? await startSpanSink() : null;
   const root = workspaceRoot();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ordermesh-bench-'));
   const ports = {
@@ -233,6 +221,16 @@ async function main(): Promise<void> {
       console.log(
         `${db}: ${c.commits} commits, ${c.rollbacks} rollbacks, ${c.deadlocks} deadlocks; consumed ${b.messages} events in ${b.transactions} transactions (${(b.messages / Math.max(1, b.transactions)).toFixed(1)} per transaction)`,
       );
+    }
+    if (sink) {
+      // Spans leave the services in batches every few seconds; wait for the last ones.
+      await new Promise((r) => setTimeout(r, 6_000));
+      console.log('\nwhere an event spends its time (ms, p50 / p99): outbox → delivery → handling');
+      for (const h of hopBreakdown(sink.spans())) {
+        console.log(
+          `  ${h.hop.padEnd(46)} n=${String(h.count).padStart(6)}  outbox ${h.outboxP50Ms} / ${h.outboxP99Ms}  delivery ${h.deliveryP50Ms} / ${h.deliveryP99Ms}  handling ${h.handleP50Ms} / ${h.handleP99Ms}`,
+        );
+      }
     }
     console.log(JSON.stringify(figures));
   } finally {

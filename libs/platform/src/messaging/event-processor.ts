@@ -141,28 +141,23 @@ export class EventProcessor {
     if (parsed.some((p) => !p.result.ok || !this.handlers.has(p.result.envelope.eventType))) {
       return this.processEach(messages, control);
     }
-    const units = parsed.map(({ message, result }) =>
-      this.unitOf((result as { ok: true; envelope: EventEnvelope }).envelope, message),
-    );
+    const envelopes = parsed.map(({ result }) => (result as { ok: true; envelope: EventEnvelope }).envelope);
+    // Each message's span starts when its handler does (time before that is queueing) and ends once the run commits.
+    const units: WorkUnit[] = [];
     let outcomes: ProcessOutcome[];
     try {
       outcomes = await withTransaction(
         this.pool,
         async (tx) => {
-          await this.beforeBatch?.(
-            tx,
-            units.map((u) => u.envelope),
-          );
+          await this.beforeBatch?.(tx, envelopes);
           const out: ProcessOutcome[] = [];
-          for (const unit of units) {
+          for (const [i, envelope] of envelopes.entries()) {
+            const unit = this.unitOf(envelope, parsed[i]!.message);
+            units.push(unit);
             out.push(
               await this.within(unit, async () => {
-                if (!(await this.recordInbox(tx, unit.envelope, unit.message))) return 'duplicate';
-                await this.handlers.get(unit.envelope.eventType)!({
-                  envelope: unit.envelope,
-                  tx,
-                  message: unit.message,
-                });
+                if (!(await this.recordInbox(tx, envelope, unit.message))) return 'duplicate';
+                await this.handlers.get(envelope.eventType)!({ envelope, tx, message: unit.message });
                 return 'handled';
               }),
             );
