@@ -6,16 +6,5 @@ import { loadInventoryConfig } from './config';
 serviceMain({
   name: 'inventory',
   loadConfig: () => loadInventoryConfig(),
-  start: async (config) => {
-    const [{ runService }, { InventoryAppModule }] = await Promise.all([
-      import('@ordermesh/platform'),
-      import('./app.module'),
-    ]);
-    runService({
-      name: 'inventory',
-      description: 'Owns the catalogue, stock levels and reservations.',
-      loadConfig: () => config,
-      module: (c) => InventoryAppModule.register(c),
-    });
-  },
+  start: async (config) => (await import('./run')).run(config),
 });

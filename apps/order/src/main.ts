@@ -6,16 +6,5 @@ import { loadOrderConfig } from './config';
 serviceMain({
   name: 'order',
   loadConfig: () => loadOrderConfig(),
-  start: async (config) => {
-    const [{ runService }, { OrderAppModule }] = await Promise.all([
-      import('@ordermesh/platform'),
-      import('./app.module'),
-    ]);
-    runService({
-      name: 'order',
-      description: 'Places orders and tracks them through the saga.',
-      loadConfig: () => config,
-      module: (c) => OrderAppModule.register(c),
-    });
-  },
+  start: async (config) => (await import('./run')).run(config),
 });

@@ -6,16 +6,5 @@ import { loadPaymentConfig } from './config';
 serviceMain({
   name: 'payment',
   loadConfig: () => loadPaymentConfig(),
-  start: async (config) => {
-    const [{ runService }, { PaymentAppModule }] = await Promise.all([
-      import('@ordermesh/platform'),
-      import('./app.module'),
-    ]);
-    runService({
-      name: 'payment',
-      description: 'Authorizes, captures, voids and refunds payments for orders.',
-      loadConfig: () => config,
-      module: (c) => PaymentAppModule.register(c),
-    });
-  },
+  start: async (config) => (await import('./run')).run(config),
 });
