@@ -1,6 +1,6 @@
 import { IsInt, Max, Min } from 'class-validator';
 import { TOPICS } from '@ordermesh/contracts';
-import { BreakerSettings } from './infrastructure/gateway/circuit-breaker-payment-gateway';
+import type { BreakerSettings } from './infrastructure/gateway/circuit-breaker-payment-gateway';
 import {
   commonServiceConfig,
   CommonServiceConfig,

@@ -38,6 +38,10 @@ export class ServiceEnv {
   @EnvInt() @IsInt() @Min(1) @Max(100) CONSUMER_MAX_ATTEMPTS = 8;
   @EnvInt() @IsInt() @Min(1) CONSUMER_RETRY_BASE_MS = 100;
   @EnvInt() @IsInt() @Min(1) CONSUMER_RETRY_MAX_MS = 5_000;
+  /** Partitions handled at the same time (order holds within each); more helps only where rows are not shared. */
+  @EnvInt() @IsInt() @Min(1) @Max(64) CONSUMER_CONCURRENCY = 3;
+  /** Most messages of one partition handled in one transaction. */
+  @EnvInt() @IsInt() @Min(1) @Max(1_000) CONSUMER_MAX_BATCH = 100;
 
   /** false: no OpenTelemetry SDK at all (no trace ids anywhere); true with exporter none still propagates traces. */
   @EnvBoolean() @IsBoolean() TRACING_ENABLED = true;
@@ -101,6 +105,7 @@ export function commonServiceConfig(
         baseDelayMs: e.CONSUMER_RETRY_BASE_MS,
         maxDelayMs: e.CONSUMER_RETRY_MAX_MS,
       },
+      consumer: { concurrency: e.CONSUMER_CONCURRENCY, maxBatch: e.CONSUMER_MAX_BATCH },
     },
     chaos: { enabled: e.CHAOS_ENABLED, adminToken: e.ADMIN_TOKEN ?? null, seed: e.CHAOS_SEED ?? 0 },
   };

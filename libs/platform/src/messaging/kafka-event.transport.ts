@@ -64,6 +64,8 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
         await this.consumer.start({
           groupId: consumerName,
           topics: options.consumes,
+          partitionsConsumedConcurrently: options.consumer.concurrency,
+          maxBatch: options.consumer.maxBatch,
           onMessages: async (messages, control) => {
             await this.processor!.processBatch(faults ? faults.deliveries(messages) : messages, control);
           },
