@@ -98,6 +98,30 @@ describe('saga trace shape (in-memory exporter)', () => {
     expect(placedPublish.parentSpanContext?.traceId).toBe(traceId);
   });
 
+  it("a customer's cancel after confirmation continues the saga's trace: void and release join it", async () => {
+    const sku = newSku('TRACE');
+    await createProduct(stack, sku, 5);
+    const { orderId, traceId } = await placeTraced(randomUUID(), sku);
+    await orderReaches(stack, orderId, 'CONFIRMED');
+    // The cancel is a new request (its own trace, as a caller would make it).
+    const cancelled = await stack.http('order', 'POST', `/orders/${orderId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    await eventually(
+      async () =>
+        ['PaymentVoided', 'StockReleased'].every((type) =>
+          spansOfOrder(orderId).some((s) => s.kind === SpanKind.CONSUMER && eventTypeOf(s) === type),
+        )
+          ? true
+          : undefined,
+      10_000,
+      'the compensations to be consumed',
+    );
+    const spans = spansOfOrder(orderId);
+    expect(new Set(spans.map((s) => s.spanContext().traceId))).toEqual(new Set([traceId]));
+    const timeline = await stack.http<{ traceIds: string[] }>('order', 'GET', `/orders/${orderId}/timeline`);
+    expect(timeline.body.traceIds).toEqual([traceId]);
+  });
+
   it('an expired reservation: the expiry, which no event causes, continues the saga trace', async () => {
     const sku = newSku('TRACE');
     await createProduct(stack, sku, 5);

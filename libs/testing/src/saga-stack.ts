@@ -4,7 +4,9 @@ import { startBroker, RunningBroker } from '@ordermesh/embedded-kafka';
 import { TOPICS } from '@ordermesh/contracts';
 import { consumerLag, createHttpApp, createKafka } from '@ordermesh/platform';
 import { ServiceName, SERVICES } from '@ordermesh/devstack';
+import { assertContainerRuntime, startKafkaContainer } from './containers';
 import { request, TestResponse } from './http';
+import { testInfraMode } from './jest/cluster-env';
 import { createTestDatabase, TestDatabase, withClient } from './test-database';
 
 /** How a test builds one service: its root module from an environment (the app's own config loader). */
@@ -34,11 +36,12 @@ export interface SagaStack {
 }
 
 /**
- * The whole system in one process for end-to-end tests: a fresh in-memory Kafka-protocol broker, three fresh
- * migrated databases on the run's PostgreSQL cluster, and the three Nest apps consuming and publishing for real.
+ * The whole system in one process for end-to-end tests: a fresh Kafka-protocol broker (in-memory, or its own Kafka
+ * container under ORDERMESH_TEST_INFRA=containers), three fresh migrated databases on the run's PostgreSQL server,
+ * and the three Nest apps consuming and publishing for real.
  */
 export async function startSagaStack(opts: SagaStackOptions): Promise<SagaStack> {
-  const broker = await startBroker({ port: 0, defaultPartitions: 3 });
+  const broker = await startStackBroker();
   const databases = {} as Record<ServiceName, TestDatabase>;
   for (const s of SERVICES) databases[s] = await createTestDatabase(s);
   const apps: Partial<Record<ServiceName, NestFastifyApplication>> = {};
@@ -86,6 +89,13 @@ export async function startSagaStack(opts: SagaStackOptions): Promise<SagaStack>
       for (const s of SERVICES) await databases[s].drop().catch(() => undefined);
     },
   };
+}
+
+/** Topic names are fixed, so every stack needs a broker of its own. */
+async function startStackBroker(): Promise<RunningBroker> {
+  if (testInfraMode() === 'embedded') return startBroker({ port: 0, defaultPartitions: 3 });
+  await assertContainerRuntime();
+  return startKafkaContainer({ defaultPartitions: 3 });
 }
 
 /** Polls until `probe` returns a value that is not undefined, or fails after `timeoutMs` with the last value seen. */

@@ -8,6 +8,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   Tracer,
 } from '@opentelemetry/api';
 
@@ -52,6 +53,22 @@ export function activeSpanIds(): { traceId: string; spanId: string } | null {
   if (!span) return null;
   const { traceId, spanId } = span.spanContext();
   return trace.isSpanContextValid(span.spanContext()) ? { traceId, spanId } : null;
+}
+
+/**
+ * Continues an earlier trace from new work (e.g. a customer's cancel continues the saga its order started): returns
+ * the W3C traceparent naming `parent` — events built with it join that trace — and links the active span (the
+ * request's own trace) to it. Undefined when there is no parent.
+ */
+export function continueTrace(parent: { traceId: string; spanId: string } | null): string | undefined {
+  if (!parent) return undefined;
+  const active = trace.getActiveSpan();
+  // The request's sampling decision; with no request span (work started outside HTTP), keep the saga sampled.
+  const traceFlags = active?.spanContext().traceFlags ?? TraceFlags.SAMPLED;
+  const linked = { traceId: parent.traceId, spanId: parent.spanId, traceFlags, isRemote: true };
+  if (!trace.isSpanContextValid(linked)) return undefined;
+  active?.addLink({ context: linked, attributes: { 'ordermesh.link': 'continues' } });
+  return `00-${parent.traceId}-${parent.spanId}-${traceFlags.toString(16).padStart(2, '0')}`;
 }
 
 /** Marks a span failed with the error, without ending it. */

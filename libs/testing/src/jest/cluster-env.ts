@@ -27,3 +27,35 @@ export function testKafkaBrokers(): string {
     );
   return brokers;
 }
+
+/**
+ * Which infrastructure the integration suites run against: the embedded PostgreSQL cluster and broker (the default,
+ * and what CI runs: it has no Docker), or PostgreSQL and Apache Kafka in containers through testcontainers.
+ */
+export const TEST_INFRA_VAR = 'ORDERMESH_TEST_INFRA';
+export const TEST_INFRA_MODES = ['embedded', 'containers'] as const;
+export type TestInfraMode = (typeof TEST_INFRA_MODES)[number];
+
+export class TestInfraConfigError extends Error {
+  readonly code = 'TESTING.BAD_INFRA_MODE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TestInfraConfigError';
+  }
+}
+
+/** Unset or empty means embedded; anything but the two modes is refused rather than guessed at. */
+export function parseTestInfraMode(raw: string | undefined): TestInfraMode {
+  if (raw === undefined || raw === '') return 'embedded';
+  const mode = TEST_INFRA_MODES.find((m) => m === raw);
+  if (!mode) {
+    throw new TestInfraConfigError(
+      `${TEST_INFRA_VAR} must be one of ${TEST_INFRA_MODES.map((m) => `"${m}"`).join(', ')} (got "${raw}")`,
+    );
+  }
+  return mode;
+}
+
+export function testInfraMode(): TestInfraMode {
+  return parseTestInfraMode(process.env[TEST_INFRA_VAR]);
+}

@@ -77,6 +77,8 @@ export interface OrderRepository {
     history: HistoryEntry[],
     linesPriced: boolean,
   ): Promise<void>;
+  /** The span that placed the order (recorded with OrderPlaced), so later commands continue the saga's trace. */
+  placementSpan(tx: Queryable, orderId: string): Promise<{ traceId: string; spanId: string } | null>;
   /** Records history only (an event that changed nothing in the order but belongs to its story). */
   appendHistory(tx: Queryable, orderId: string, history: HistoryEntry[]): Promise<void>;
   history(orderId: string): Promise<HistoryEntry[]>;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { buildEnvelope } from '@ordermesh/platform';
+import { buildEnvelope, continueTrace } from '@ordermesh/platform';
 import { Order, OrderSnapshot } from '../../domain/order.aggregate';
 import { OrderNotFoundError } from '../../domain/order.errors';
 import { CLOCK, Clock } from '../ports/clock.port';
@@ -27,10 +27,19 @@ export class OrderCommand {
       const now = this.clock.now();
       rule(order, now);
       const correlationId = order.snapshot().correlationId ?? requestCorrelationId;
+      // The order's events stay in the saga's trace (this request's span is linked to it).
+      const traceparent = continueTrace(await this.orders.placementSpan(tx, orderId));
       const outbox = order
         .pullEvents()
         .map((e) =>
-          buildEnvelope('order', e.type, order.id, e.payload, { correlationId, causationId: null }, now),
+          buildEnvelope(
+            'order',
+            e.type,
+            order.id,
+            e.payload,
+            { correlationId, causationId: null, traceparent },
+            now,
+          ),
         );
       await this.orders.save(
         tx,

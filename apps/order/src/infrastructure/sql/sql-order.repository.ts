@@ -209,6 +209,15 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   /** One statement on the primary key and the (order_id, id) index: the order row and its history as JSON. */
+  async placementSpan(tx: Queryable, orderId: string): Promise<{ traceId: string; spanId: string } | null> {
+    const { rows } = await tx.query<{ trace_id: string | null; span_id: string | null }>(
+      `SELECT trace_id, span_id FROM order_history WHERE order_id = $1 AND event_type = 'OrderPlaced' LIMIT 1`,
+      [orderId],
+    );
+    const r = rows[0];
+    return r?.trace_id && r.span_id ? { traceId: r.trace_id, spanId: r.span_id } : null;
+  }
+
   async timeline(orderId: string): Promise<OrderTimelineSource | null> {
     const { rows } = await this.pool.query<{
       id: string;
