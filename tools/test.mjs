@@ -53,7 +53,9 @@ runTargetPerProject('lint');
 runTargetPerProject('typecheck');
 run('unit tests', nx, ['run-many', '-t', 'test', '--outputStyle=stream', '--skipNxCache', '--parallel=2']);
 
-// One PostgreSQL cluster for every integration suite of the run (each suite still gets fresh databases).
+// One PostgreSQL cluster for every integration suite of the run (each suite still gets fresh databases). Under
+// ORDERMESH_TEST_INFRA=containers (npm run test:containers) each project's Jest global setup starts containers instead.
+const useContainers = process.env.ORDERMESH_TEST_INFRA === 'containers';
 const { startPostgresCluster } = await import(path.join(root, 'dist/libs/devstack/src/postgres-cluster.js'));
 const port = await new Promise((resolve) => {
   const srv = createServer().listen(0, '127.0.0.1', () => {
@@ -62,23 +64,26 @@ const port = await new Promise((resolve) => {
   });
 });
 const pgDir = mkdtempSync(path.join(os.tmpdir(), 'ordermesh-test-pg-'));
-const cluster = await startPostgresCluster({ dataDir: path.join(pgDir, 'data'), port, persistent: false });
+const cluster = useContainers
+  ? null
+  : await startPostgresCluster({ dataDir: path.join(pgDir, 'data'), port, persistent: false });
 // And one Kafka-protocol broker for suites that share one (suites needing isolation start their own).
 // CommonJS from ESM: named exports are found only when Node's lexer can see them, so fall back to `default`.
 const kafkaLib = await import(path.join(root, 'dist/libs/embedded-kafka/src/index.js'));
 const startBroker = kafkaLib.startBroker ?? kafkaLib.default.startBroker;
-const broker = await startBroker({ port: 0 });
+const broker = useContainers ? null : await startBroker({ port: 0 });
 try {
   run(
     'integration tests',
     nx,
     ['run-many', '-t', 'int-test', '--outputStyle=stream', '--skipNxCache', '--parallel=1'],
-    {
-      ORDERMESH_TEST_PG_URL: cluster.urlFor('postgres'),
-    },
+    useContainers
+      ? {}
+      : { ORDERMESH_TEST_PG_URL: cluster.urlFor('postgres'), ORDERMESH_TEST_KAFKA_BROKERS: broker.address },
   );
 } finally {
-  await cluster.stop();
+  await broker?.stop();
+  await cluster?.stop();
   rmSync(pgDir, { recursive: true, force: true });
 }
 

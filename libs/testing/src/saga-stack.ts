@@ -4,7 +4,6 @@ import { startBroker, RunningBroker } from '@ordermesh/embedded-kafka';
 import { TOPICS } from '@ordermesh/contracts';
 import { consumerLag, createHttpApp, createKafka } from '@ordermesh/platform';
 import { ServiceName, SERVICES } from '@ordermesh/devstack';
-import { assertContainerRuntime, startKafkaContainer } from './containers';
 import { request, TestResponse } from './http';
 import { testInfraMode } from './jest/cluster-env';
 import { createTestDatabase, TestDatabase, withClient } from './test-database';
@@ -94,6 +93,7 @@ export async function startSagaStack(opts: SagaStackOptions): Promise<SagaStack>
 /** Topic names are fixed, so every stack needs a broker of its own. */
 async function startStackBroker(): Promise<RunningBroker> {
   if (testInfraMode() === 'embedded') return startBroker({ port: 0, defaultPartitions: 3 });
+  const { assertContainerRuntime, startKafkaContainer } = await import('./containers');
   await assertContainerRuntime();
   return startKafkaContainer({ defaultPartitions: 3 });
 }

@@ -81,12 +81,13 @@ describe('ORDERMESH_TEST_INFRA parsing', () => {
 });
 
 describe('suites that test the embedded infrastructure itself', () => {
-  const config = (p: string) => require(path.join(ROOT, p)) as { globalSetup?: string };
+  const setupOf = async (config: string): Promise<string | undefined> =>
+    ((await import(path.join(ROOT, config))) as { globalSetup?: string }).globalSetup;
 
-  it('get no shared-infrastructure global setup, so they stay embedded in either mode', () => {
-    expect(config('libs/embedded-kafka/jest.int.config.js').globalSetup).toBeUndefined();
-    expect(config('libs/devstack/jest.int.config.js').globalSetup).toBeUndefined();
-    expect(config('libs/testing/jest.int.config.js').globalSetup).toBe(
+  it('get no shared-infrastructure global setup, so they stay embedded in either mode', async () => {
+    expect(await setupOf('libs/embedded-kafka/jest.int.config.js')).toBeUndefined();
+    expect(await setupOf('libs/devstack/jest.int.config.js')).toBeUndefined();
+    expect(await setupOf('libs/testing/jest.int.config.js')).toBe(
       path.join(ROOT, 'libs/testing/src/jest/global-setup.ts'),
     );
   });

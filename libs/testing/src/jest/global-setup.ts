@@ -3,12 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, startPostgresCluster } from '@ordermesh/devstack';
 import { RunningBroker, startBroker } from '@ordermesh/embedded-kafka';
-import {
-  assertContainerRuntime,
-  RunningPostgres,
-  startKafkaContainer,
-  startPostgresContainer,
-} from '../containers';
 import { TEST_KAFKA_VAR, TEST_PG_URL_VAR, testInfraMode } from './cluster-env';
 
 declare global {
@@ -25,9 +19,12 @@ export default async function globalSetup(): Promise<void> {
   const needPg = !process.env[TEST_PG_URL_VAR];
   const needKafka = !process.env[TEST_KAFKA_VAR];
   if (mode === 'containers') {
+    // Loaded only here: the embedded path never pays for testcontainers.
+    const { assertContainerRuntime, startKafkaContainer, startPostgresContainer } =
+      await import('../containers');
     if (needPg || needKafka) await assertContainerRuntime();
     if (needPg) {
-      const pg: RunningPostgres = await startPostgresContainer();
+      const pg = await startPostgresContainer();
       globalThis.__ORDERMESH_PG__ = pg;
       process.env[TEST_PG_URL_VAR] = pg.adminUrl;
     }
