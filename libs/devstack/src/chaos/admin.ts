@@ -1,18 +1,10 @@
+import type { ChaosToggles as ServiceChaosToggles } from '@ordermesh/platform';
 /**
  * Client of each service's chaos admin API (`/admin/chaos`, bearer ADMIN_TOKEN) and of its fault counters on
  * `/metrics`. A service without the API (404) is reported, not fatal: the run then injects only kills and restarts.
  */
-export type ChaosToggles = Partial<{
-  seed: number;
-  handlerFailureRate: number;
-  crashAfterCommitRate: number;
-  duplicateDeliveryRate: number;
-  relayPaused: boolean;
-  paymentDeclineRate: number;
-  gatewayLatencyMs: number;
-  gatewayJitterMs: number;
-  gatewayFailureRate: number;
-}>;
+/** What a PUT sends: any subset of the toggles (the services' own type). */
+export type ChaosToggles = Partial<ServiceChaosToggles>;
 
 export interface ChaosState {
   service: string;

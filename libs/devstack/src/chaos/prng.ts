@@ -1,21 +1,20 @@
+import { mulberry32 } from '@ordermesh/platform';
+
 /**
- * A small seeded PRNG (mulberry32): every random choice of a chaos run comes from one of these, so a seed replays
- * the same orders, customers, cancels, fulfils and fault schedule (timing still depends on the machine).
+ * A seeded PRNG (the platform's mulberry32, as the services' chaos uses): every random choice of a chaos run comes
+ * from one of these, so a seed replays the same orders, customers, cancels, fulfils and fault schedule (timing still
+ * depends on the machine).
  */
 export class Prng {
-  private state: number;
+  private readonly draw: () => number;
 
-  constructor(seed: number) {
-    this.state = seed >>> 0;
+  constructor(private readonly seed: number) {
+    this.draw = mulberry32(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   /** Integer in [min, max]. */
@@ -40,9 +39,9 @@ export class Prng {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
-  /** An independent stream for one concern, so adding draws to one does not shift the others. */
+  /** An independent stream for one concern (derived from the seed), so adding draws to one does not shift the others. */
   fork(label: string): Prng {
-    let h = this.state ^ 0x9e3779b9;
+    let h = (this.seed >>> 0) ^ 0x9e3779b9;
     for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193);
     return new Prng(h >>> 0);
   }
