@@ -67,22 +67,16 @@ const pgDir = mkdtempSync(path.join(os.tmpdir(), 'ordermesh-test-pg-'));
 const cluster = useContainers
   ? null
   : await startPostgresCluster({ dataDir: path.join(pgDir, 'data'), port, persistent: false });
-// And one Kafka-protocol broker for suites that share one (suites needing isolation start their own).
-// CommonJS from ESM: named exports are found only when Node's lexer can see them, so fall back to `default`.
-const kafkaLib = await import(path.join(root, 'dist/libs/embedded-kafka/src/index.js'));
-const startBroker = kafkaLib.startBroker ?? kafkaLib.default.startBroker;
-const broker = useContainers ? null : await startBroker({ port: 0 });
+// No broker here: this process blocks in spawnSync while the suites run, so a broker inside it could not answer.
+// Each project's Jest global setup starts one for its suites (suites needing isolation start their own).
 try {
   run(
     'integration tests',
     nx,
     ['run-many', '-t', 'int-test', '--outputStyle=stream', '--skipNxCache', '--parallel=1'],
-    useContainers
-      ? {}
-      : { ORDERMESH_TEST_PG_URL: cluster.urlFor('postgres'), ORDERMESH_TEST_KAFKA_BROKERS: broker.address },
+    useContainers ? {} : { ORDERMESH_TEST_PG_URL: cluster.urlFor('postgres') },
   );
 } finally {
-  await broker?.stop();
   await cluster?.stop();
   rmSync(pgDir, { recursive: true, force: true });
 }

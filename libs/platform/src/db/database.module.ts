@@ -1,7 +1,17 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { Pool } from 'pg';
 
 export const PG_POOL = Symbol('PG_POOL');
+
+const logger = new Logger('Database');
 
 export interface DatabaseOptions {
   url: string;
@@ -30,13 +40,18 @@ export class DatabaseModule {
       providers: [
         {
           provide: PG_POOL,
-          useFactory: () =>
-            new Pool({
+          useFactory: () => {
+            const pool = new Pool({
               connectionString: opts.url,
               max: opts.poolSize,
               application_name: opts.applicationName,
               connectionTimeoutMillis: 5_000,
-            }),
+            });
+            // An idle connection the server closed (restart, failover, terminated backend) is dropped from the pool
+            // and the next query opens a new one; without a listener the 'error' event would crash the process.
+            pool.on('error', (err) => logger.warn({ err: err.message }, 'idle database connection lost'));
+            return pool;
+          },
         },
         PoolCloser,
       ],
