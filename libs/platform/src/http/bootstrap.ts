@@ -9,7 +9,6 @@ import {
 } from '@nestjs/common';
 import { Observable, throwError } from 'rxjs';
 import { NestFactory } from '@nestjs/core';
-import { trace } from '@opentelemetry/api';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -18,6 +17,7 @@ import { HttpErrorFilter } from './http-error.filter';
 import { KafkaEventTransport } from '../messaging/kafka-event.transport';
 import { MessagingRuntime } from '../messaging/messaging.module';
 import { Metrics } from '../observability/metrics';
+import { traceRequests } from './server-spans';
 import { createValidationPipe } from './validation';
 
 export interface HttpAppOptions {
@@ -43,14 +43,9 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header(CORRELATION_HEADER, req.id);
-    // The HTTP instrumentation names server spans by method only; the route pattern makes traces searchable.
-    const span = trace.getActiveSpan();
-    if (span && req.routeOptions.url) {
-      span.updateName(`${req.method} ${req.routeOptions.url}`);
-      span.setAttribute('http.route', req.routeOptions.url);
-    }
     done();
   });
+  traceRequests(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, {
     bufferLogs: true,
     // Throw instead of exiting: callers (runService, tests) report the reason themselves.

@@ -1,6 +1,5 @@
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -18,9 +17,10 @@ import {
 import type { TracingOptions } from './tracing-options';
 
 /**
- * The OpenTelemetry SDK of one service process. This module must be loaded, and `startTracing` called, before Nest,
- * `pg` or `http` are required: the instrumentations patch those modules as they load (see each app's main.ts).
- * It imports nothing from the rest of the platform for that reason.
+ * The OpenTelemetry SDK of one service process. This module must be loaded, and `startTracing` called, before `pg`
+ * is required: its instrumentation patches the module as it loads (see each app's main.ts). It imports nothing
+ * from the rest of the platform for that reason. HTTP server spans and Kafka spans are made by the platform itself
+ * (http/server-spans.ts, the outbox relay, the event processor).
  */
 
 let sdk: NodeSDK | null = null;
@@ -43,14 +43,9 @@ export function startTracing(opts: TracingOptions): void {
     // Traces only: metrics are Prometheus (/metrics), logs are pino on stdout.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({
-        // Probes and scrapes every few seconds would drown the sagas.
-        ignoreIncomingRequestHook: (req) => /^\/(health|metrics)/.test(req.url ?? ''),
-      }),
-      // Only queries inside a traced unit of work (request, consumed event, publish): no orphan polling spans.
-      new PgInstrumentation({ requireParentSpan: true }),
-    ],
+    // Query spans only when spans are kept: with exporter none they would be made and dropped on every query. Only
+    // queries inside a traced unit of work (request, consumed event, publish): no orphan polling spans.
+    instrumentations: opts.exporter === 'none' ? [] : [new PgInstrumentation({ requireParentSpan: true })],
   });
   sdk.start();
 }
