@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { memorySpanExporter, startTracing } from '@ordermesh/platform/observability/tracing';
 import { eventually, SagaStack } from '@ordermesh/testing';
@@ -34,10 +34,16 @@ describe('saga trace shape (in-memory exporter)', () => {
 
   /** Places an order under a client span of the test and returns the order id and the trace id. */
   async function placeTraced(customerId: string, sku: string): Promise<{ orderId: string; traceId: string }> {
-    // The test plays the caller: its span is the parent of the request (as an instrumented client's would be).
+    // The test plays an instrumented caller: its span goes out as the request's traceparent header.
     const clientSpan = trace.getTracer('e2e').startSpan('client: place order', { kind: SpanKind.CLIENT });
-    const placed = await context.with(trace.setSpan(context.active(), clientSpan), () =>
-      stack.http<{ id: string }>('order', 'POST', '/orders', { customerId, items: [{ sku, quantity: 1 }] }),
+    const headers: Record<string, string> = {};
+    propagation.inject(trace.setSpan(context.active(), clientSpan), headers);
+    const placed = await stack.http<{ id: string }>(
+      'order',
+      'POST',
+      '/orders',
+      { customerId, items: [{ sku, quantity: 1 }] },
+      headers,
     );
     clientSpan.end();
     expect(placed.status).toBe(201);
@@ -91,7 +97,13 @@ describe('saga trace shape (in-memory exporter)', () => {
         parentEvent: eventTypeOf(consume),
       });
     }
-    // OrderPlaced's producer span hangs off the request the client made.
+    // The order service's server span is the client's child, and OrderPlaced's producer span hangs off it.
+    const server = memorySpanExporter()
+      .getFinishedSpans()
+      .find(
+        (s) => s.kind === SpanKind.SERVER && s.name === 'POST /orders' && s.spanContext().traceId === traceId,
+      );
+    expect(server).toBeDefined();
     const placedPublish = spans.find(
       (s) => s.kind === SpanKind.PRODUCER && eventTypeOf(s) === 'OrderPlaced',
     )!;
