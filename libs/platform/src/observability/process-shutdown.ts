@@ -9,5 +9,10 @@ export function onProcessShutdown(task: () => Promise<void>): void {
 }
 
 export async function runProcessShutdownTasks(): Promise<void> {
-  for (const task of tasks.splice(0)) await task().catch(() => undefined);
+  for (const task of tasks.splice(0)) {
+    // The process is stopping: report a failed task (e.g. spans that could not be flushed) and run the others.
+    await task().catch((err: unknown) =>
+      process.stderr.write(`shutdown task failed: ${err instanceof Error ? err.message : String(err)}\n`),
+    );
+  }
 }
