@@ -1,7 +1,15 @@
 // npm test: lint, typecheck, unit and integration tests of every project through Nx, against one embedded
 // PostgreSQL cluster for the whole run. Ends with the line `N passed, N failed` and exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +21,7 @@ const nx = path.join(root, 'node_modules/.bin/nx');
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0' };
 
 rmSync(resultsDir, { recursive: true, force: true });
+mkdirSync(resultsDir, { recursive: true });
 const checks = [];
 
 function run(label, cmd, args, extraEnv = {}) {
@@ -66,7 +75,13 @@ const port = await new Promise((resolve) => {
 const pgDir = mkdtempSync(path.join(os.tmpdir(), 'ordermesh-test-pg-'));
 const cluster = useContainers
   ? null
-  : await startPostgresCluster({ dataDir: path.join(pgDir, 'data'), port, persistent: false });
+  : await startPostgresCluster({
+      dataDir: path.join(pgDir, 'data'),
+      port,
+      persistent: false,
+      // The server's own log (connections terminated, shutdowns...), to read when an integration suite fails.
+      onLog: (line) => appendFileSync(path.join(resultsDir, 'postgres.log'), `${line}\n`),
+    });
 // No broker here: this process blocks in spawnSync while the suites run, so a broker inside it could not answer.
 // Each project's Jest global setup starts one for its suites (suites needing isolation start their own).
 try {
