@@ -24,6 +24,8 @@ class DevStackEnv {
   @IsIn(['none', 'console', 'otlp']) OTEL_TRACES_EXPORTER = 'none';
   /** Extra Node.js flags for the three services, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them. */
   @IsString() SERVICE_NODE_ARGS = '';
+  /** Extra PostgreSQL settings for the embedded cluster, "name=value" separated by spaces. */
+  @IsString() ORDERMESH_PG_SETTINGS = '';
   /** When all three are set, db:migrate targets these databases instead of the embedded cluster. */
   @IsOptional() @IsPostgresUrl() ORDER_DATABASE_URL?: string;
   @IsOptional() @IsPostgresUrl() INVENTORY_DATABASE_URL?: string;
@@ -40,6 +42,7 @@ export interface DevStackConfig {
   adminToken: string;
   tracesExporter: string;
   serviceNodeArgs: string[];
+  postgresSettings: Record<string, string>;
   externalDatabases: { order: string; inventory: string; payment: string } | null;
 }
 
@@ -59,8 +62,19 @@ export function loadDevStackConfig(env: Record<string, string | undefined> = pro
     adminToken: e.ADMIN_TOKEN,
     tracesExporter: e.OTEL_TRACES_EXPORTER,
     serviceNodeArgs: e.SERVICE_NODE_ARGS.split(/\s+/).filter(Boolean),
+    postgresSettings: parseSettings(e.ORDERMESH_PG_SETTINGS),
     externalDatabases: external,
   };
+}
+
+function parseSettings(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(/\s+/).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`ORDERMESH_PG_SETTINGS: "${pair}" is not name=value`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
 }
 
 /** The environment every service process inherits besides its own settings (PATH, HOME...). */

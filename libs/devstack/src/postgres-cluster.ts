@@ -16,6 +16,8 @@ export interface PostgresClusterOptions {
   password?: string;
   /** Keep the data directory when stopped (npm start) or delete it (tests). */
   persistent: boolean;
+  /** Extra server settings (`-c name=value`), e.g. shared_preload_libraries=pg_stat_statements for a benchmark. */
+  settings?: Record<string, string>;
   onLog?: (line: string) => void;
 }
 
@@ -71,7 +73,13 @@ export async function startPostgresCluster(opts: PostgresClusterOptions): Promis
     persistent: opts.persistent,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: [
+      '-c',
+      'max_connections=300',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ],
     onLog: (m: unknown) => log(String(m).trimEnd()),
     onError: (m: unknown) => log(String(m instanceof Error ? m.message : m).trimEnd()),
   });

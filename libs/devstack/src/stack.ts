@@ -43,6 +43,7 @@ export async function startDatabases(
     dataDir: path.resolve(workspaceRoot(), config.dataDir, 'postgres'),
     port: config.postgresPort,
     persistent: true,
+    settings: config.postgresSettings,
   });
   const databaseUrls = {} as Record<ServiceName, string>;
   for (const service of SERVICES) {

@@ -9,6 +9,7 @@ export * from './http/validation';
 export * from './health/health.module';
 export * from './logging/logger.module';
 export * from './db/transaction';
+export * from './db/prepared-statements';
 export * from './messaging/envelope-factory';
 export * from './messaging/outbox';
 export * from './messaging/outbox-relay';

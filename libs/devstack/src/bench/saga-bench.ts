@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { freePort } from '../net';
 import { workspaceRoot } from '../workspace';
 import { hopBreakdown, startSpanSink } from './span-sink';
+import { cpuByRole, cpuDelta, machineCpu } from './process-cpu';
 
 /**
  * `npm run bench`: the whole stack on this machine (embedded PostgreSQL and broker, three services as separate
@@ -25,14 +26,20 @@ interface Args {
   connections: number;
   skus: number;
   tracing: TracingMode;
+  /** Load pg_stat_statements and print the statements that cost PostgreSQL the most time. */
+  pgStats: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { durationSec: 60, connections: 50, skus: 50, tracing: 'none' };
+  const args: Args = { durationSec: 60, connections: 50, skus: 50, tracing: 'none', pgStats: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], Number(argv[i + 1])];
     if (flag === '--tracing' && (TRACING_MODES as readonly string[]).includes(argv[i + 1] ?? '')) {
       args.tracing = argv[++i] as TracingMode;
+      continue;
+    }
+    if (flag === '--pg-stats') {
+      args.pgStats = true;
       continue;
     }
     if (flag === '--duration' && value > 0) args.durationSec = value;
@@ -42,6 +49,10 @@ function parseArgs(argv: string[]): Args {
     i++;
   }
   return args;
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -63,6 +74,46 @@ function tracingEnv(mode: TracingMode, sinkUrl: string | null): Record<string, s
   if (mode === 'off') return { TRACING_ENABLED: 'false' };
   if (mode === 'none') return { TRACING_ENABLED: 'true', OTEL_TRACES_EXPORTER: 'none' };
   return { TRACING_ENABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl! };
+}
+
+const DATABASES = ['order', 'inventory', 'payment'] as const;
+
+async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** The statements PostgreSQL spent the most time on (planning + execution), per order placed. */
+async function printStatementCosts(pgUrl: (db: string) => string, orders: number): Promise<void> {
+  const rows: { db: string; query: string; calls: number; planMs: number; execMs: number }[] = [];
+  for (const db of DATABASES) {
+    await withClient(pgUrl(db), async (c) => {
+      const r = await c.query<{ query: string; calls: string; plan: number; exec: number }>(
+        `SELECT s.query, s.calls, s.total_plan_time AS plan, s.total_exec_time AS exec
+           FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+          WHERE d.datname = current_database()`,
+      );
+      for (const x of r.rows) {
+        rows.push({ db, query: x.query, calls: Number(x.calls), planMs: x.plan, execMs: x.exec });
+      }
+    });
+  }
+  rows.sort((a, b) => b.planMs + b.execMs - (a.planMs + a.execMs));
+  const total = rows.reduce((a, r) => a + r.planMs + r.execMs, 0);
+  console.log(
+    `PostgreSQL statement time (plan + execute; excludes parse and protocol): ${((1000 * total) / orders).toFixed(0)} µs per order; top statements:`,
+  );
+  for (const r of rows.slice(0, 15)) {
+    const us = (ms: number) => ((1000 * ms) / orders).toFixed(0).padStart(4);
+    console.log(
+      `  ${r.db.padEnd(9)} ${(r.calls / orders).toFixed(2).padStart(5)} calls/order  plan ${us(r.planMs)} µs  exec ${us(r.execMs)} µs  ${r.query.replace(/\s+/g, ' ').slice(0, 110)}`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -88,6 +139,12 @@ async function main(): Promise<void> {
       INVENTORY_PORT: String(ports.inventory),
       PAYMENT_PORT: String(ports.payment),
       LOG_LEVEL: 'warn',
+      ...(args.pgStats
+        ? {
+            ORDERMESH_PG_SETTINGS:
+              'shared_preload_libraries=pg_stat_statements pg_stat_statements.track_planning=on',
+          }
+        : {}),
       ...tracingEnv(args.tracing, sink?.url ?? null),
     },
   });
@@ -110,7 +167,18 @@ async function main(): Promise<void> {
       `stack up; ${skus.length} products seeded; ${args.connections} connections for ${args.durationSec}s`,
     );
 
+    if (args.pgStats) {
+      for (const db of DATABASES) {
+        await withClient(pgUrl(db), async (c) => {
+          await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+          await c.query('SELECT pg_stat_statements_reset()');
+        });
+      }
+    }
     let n = 0;
+    const cpuBefore = cpuByRole(stack.pid!);
+    const machineBefore = machineCpu();
+    const benchCpuBefore = process.cpuUsage();
     const started = Date.now();
     const result = await autocannon({
       url: `http://127.0.0.1:${ports.order}`,
@@ -150,6 +218,12 @@ async function main(): Promise<void> {
       if (pending === 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }
+    // CPU from the first request until the saga drained, per process role: where an order's cost lands.
+    const cpu = cpuDelta(cpuBefore, cpuByRole(stack.pid!));
+    const benchCpu = process.cpuUsage(benchCpuBefore);
+    cpu['bench client'] = { totalSec: (benchCpu.user + benchCpu.system) / 1e6, kernelSec: benchCpu.system / 1e6 };
+    const machineAfter = machineCpu();
+    const wallSec = (Date.now() - started) / 1000;
     const confirmed = await order.query<{ created: Date; updated: Date }>(
       `SELECT created_at AS created, updated_at AS updated FROM orders WHERE status = 'CONFIRMED'`,
     );
@@ -160,7 +234,7 @@ async function main(): Promise<void> {
     // Where transactions fought: deadlocks (each costs deadlock_timeout, then a rollback and a retry) and rollbacks.
     const contention: Record<string, { deadlocks: number; rollbacks: number; commits: number }> = {};
     const batching: Record<string, { messages: number; transactions: number }> = {};
-    for (const db of ['order', 'inventory', 'payment']) {
+    for (const db of DATABASES) {
       const c = new Client({ connectionString: pgUrl(db) });
       await c.connect();
       const rows = await c.query<{ lag: number }>(
@@ -209,6 +283,16 @@ async function main(): Promise<void> {
       outboxLagP99Ms: Math.round(percentile(lags, 99)),
       contention,
       batching,
+      cpuMsPerOrder: Object.fromEntries(
+        Object.entries(cpu).map(([role, c]) => [role, round1((c.totalSec * 1000) / Math.max(1, result.requests.total))]),
+      ),
+      kernelCpuMsPerOrder: Object.fromEntries(
+        Object.entries(cpu).map(([role, c]) => [role, round1((c.kernelSec * 1000) / Math.max(1, result.requests.total))]),
+      ),
+      machineBusyPct: Math.round(
+        (100 * (machineAfter.busySec - machineBefore.busySec)) /
+          Math.max(0.01, machineAfter.totalSec - machineBefore.totalSec),
+      ),
     };
     console.log(
       `confirmed: ${figures.confirmed} (${figures.confirmedPerSec}/s), placement→CONFIRMED p50 ${figures.e2eP50Ms} ms, p99 ${figures.e2eP99Ms} ms`,
@@ -222,6 +306,18 @@ async function main(): Promise<void> {
         `${db}: ${c.commits} commits, ${c.rollbacks} rollbacks, ${c.deadlocks} deadlocks; consumed ${b.messages} events in ${b.transactions} transactions (${(b.messages / Math.max(1, b.transactions)).toFixed(1)} per transaction)`,
       );
     }
+    console.log(
+      `CPU from the first request to the drained saga (${wallSec.toFixed(0)} s wall, machine ${figures.machineBusyPct} % busy), ms per order placed:`,
+    );
+    const totalMs = Object.values(figures.cpuMsPerOrder).reduce((a, b) => a + b, 0);
+    for (const [role, ms] of Object.entries(figures.cpuMsPerOrder).sort((a, b) => b[1] - a[1])) {
+      const kernel = figures.kernelCpuMsPerOrder[role] ?? 0;
+      console.log(
+        `  ${role.padEnd(18)} ${ms.toFixed(1).padStart(6)} ms  (${((100 * ms) / totalMs).toFixed(0).padStart(2)} %; in the kernel ${kernel.toFixed(1)} ms)`,
+      );
+    }
+    console.log(`  ${'total'.padEnd(18)} ${totalMs.toFixed(1).padStart(6)} ms`);
+    if (args.pgStats) await printStatementCosts(pgUrl, result.requests.total);
     if (sink) {
       // Spans leave the services in batches every few seconds; wait for the last ones.
       await new Promise((r) => setTimeout(r, 6_000));

@@ -8,6 +8,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { Pool } from 'pg';
+import { PreparedStatementClient } from './prepared-statements';
 
 export const PG_POOL = Symbol('PG_POOL');
 
@@ -46,6 +47,7 @@ export class DatabaseModule {
               max: opts.poolSize,
               application_name: opts.applicationName,
               connectionTimeoutMillis: 5_000,
+              Client: PreparedStatementClient,
             });
             // An idle connection the server closed (restart, failover, terminated backend) is dropped from the pool
             // and the next query opens a new one; without a listener the 'error' event would crash the process.

@@ -140,3 +140,63 @@ describe('retry delays', () => {
     expect(deferral(policy, 50, () => 1)).toBe(80);
   });
 });
+
+describe('EventProcessor: batches with events of other consumers', () => {
+  function batchMessage(eventType: 'OrderCancelled' | 'OrderPlaced', offset: number, withHeader: boolean) {
+    const { envelope, message } = messageFor('OrderCancelled');
+    const e = eventType === 'OrderCancelled' ? envelope : fixtureEnvelope('OrderPlaced', { eventId: randomUUID() });
+    return {
+      envelope: e,
+      message: {
+        ...message,
+        offset: String(offset),
+        value: Buffer.from(JSON.stringify(e)),
+        headers: withHeader ? { 'event-type': eventType } : {},
+      },
+    };
+  }
+
+  it('handles its own types in one transaction and skips the others (by header, or by envelope without one)', async () => {
+    const { pool, statements } = fakePool();
+    const handled: string[] = [];
+    const processor = new EventProcessor(
+      pool,
+      'payment-service',
+      new Map<string, EventHandler>([['OrderCancelled', async ({ envelope }) => void handled.push(envelope.eventId)]]),
+      { publish: async () => undefined },
+      policy,
+    );
+    const run = [
+      batchMessage('OrderPlaced', 1, true),
+      batchMessage('OrderCancelled', 2, true),
+      batchMessage('OrderPlaced', 3, false),
+      batchMessage('OrderCancelled', 4, false),
+    ];
+    // A value that is not even JSON but whose header says it is for another consumer is not this consumer's concern.
+    run[0]!.message.value = Buffer.from('not json');
+
+    const outcomes = await processor.processBatch(run.map((r) => r.message));
+
+    expect(outcomes).toEqual(['ignored', 'handled', 'ignored', 'handled']);
+    expect(handled).toEqual([run[1]!.envelope.eventId, run[3]!.envelope.eventId]);
+    // One transaction for the run: BEGIN, two inbox rows, COMMIT (the handlers here write nothing themselves).
+    expect(statements).toEqual(['BEGIN', 'INSERT', 'INSERT', 'COMMIT']);
+  });
+
+  it('opens no transaction for a run with nothing to handle', async () => {
+    const { pool, statements } = fakePool();
+    const processor = new EventProcessor(
+      pool,
+      'payment-service',
+      new Map<string, EventHandler>([['OrderCancelled', async () => undefined]]),
+      { publish: async () => undefined },
+      policy,
+    );
+    const outcomes = await processor.processBatch([
+      batchMessage('OrderPlaced', 1, true).message,
+      batchMessage('OrderPlaced', 2, false).message,
+    ]);
+    expect(outcomes).toEqual(['ignored', 'ignored']);
+    expect(statements).toEqual([]);
+  });
+});

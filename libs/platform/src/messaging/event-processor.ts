@@ -136,23 +136,35 @@ export class EventProcessor {
   ): Promise<ProcessOutcome[]> {
     if (messages.length === 1) return [await this.process(messages[0]!, control)];
     const started = Date.now();
-    const parsed = messages.map((m) => ({ message: m, result: parseEnvelope(m.value ?? Buffer.alloc(0)) }));
-    // Anything that needs the DLQ or has no handler takes the one-by-one path, which knows how to report it.
-    if (parsed.some((p) => !p.result.ok || !this.handlers.has(p.result.envelope.eventType))) {
-      return this.processEach(messages, control);
+    const outcomes: (ProcessOutcome | null)[] = messages.map(() => null);
+    const work: { index: number; envelope: EventEnvelope; message: InboundMessage }[] = [];
+    for (const [index, message] of messages.entries()) {
+      if (this.isIgnoredByHeader(message)) {
+        outcomes[index] = 'ignored';
+        continue;
+      }
+      const result = parseEnvelope(message.value ?? Buffer.alloc(0));
+      // Anything that needs the DLQ takes the one-by-one path, which knows how to report it.
+      if (!result.ok) return this.processEach(messages, control);
+      if (this.handlers.has(result.envelope.eventType)) work.push({ index, envelope: result.envelope, message });
+      else outcomes[index] = 'ignored';
     }
-    const envelopes = parsed.map(({ result }) => (result as { ok: true; envelope: EventEnvelope }).envelope);
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome === 'ignored') this.observer.processed?.(headerType(messages[i]!), 'ignored', 0);
+    }
+    if (work.length === 0) return outcomes as ProcessOutcome[];
+    const envelopes = work.map((w) => w.envelope);
     // Each message's span starts when its handler does (time before that is queueing) and ends once the run commits.
     const units: WorkUnit[] = [];
-    let outcomes: ProcessOutcome[];
+    let handled: ProcessOutcome[];
     try {
-      outcomes = await withTransaction(
+      handled = await withTransaction(
         this.pool,
         async (tx) => {
           await this.beforeBatch?.(tx, envelopes);
           const out: ProcessOutcome[] = [];
-          for (const [i, envelope] of envelopes.entries()) {
-            const unit = this.unitOf(envelope, parsed[i]!.message);
+          for (const { envelope, message } of work) {
+            const unit = this.unitOf(envelope, message);
             units.push(unit);
             out.push(
               await this.within(unit, async () => {
@@ -174,17 +186,28 @@ export class EventProcessor {
       }
       return this.processEach(messages, control);
     }
-    const perMessage = (Date.now() - started) / messages.length;
+    const perMessage = (Date.now() - started) / work.length;
     for (let i = 0; i < units.length; i++) {
       const unit = units[i]!;
-      unit.span.setAttribute('ordermesh.outcome', outcomes[i]!);
+      outcomes[work[i]!.index] = handled[i]!;
+      unit.span.setAttribute('ordermesh.outcome', handled[i]!);
       unit.span.end();
       await this.within(unit, async () => {
-        this.observer.processed?.(unit.envelope.eventType, outcomes[i]!, perMessage);
-        if (outcomes[i] === 'handled') await this.afterCommit?.(unit.envelope);
+        this.observer.processed?.(unit.envelope.eventType, handled[i]!, perMessage);
+        if (handled[i] === 'handled') await this.afterCommit?.(unit.envelope);
       });
     }
-    return outcomes;
+    return outcomes as ProcessOutcome[];
+  }
+
+  /**
+   * A message whose event-type header names a type this consumer has no handler for is skipped without parsing its
+   * value (most messages on a topic are for other consumers). The header mirrors the envelope (the relay writes both
+   * from one row); a message without the header is parsed and routed by its envelope.
+   */
+  private isIgnoredByHeader(message: InboundMessage): boolean {
+    const type = message.headers[HEADERS.eventType];
+    return type !== undefined && !this.handlers.has(type);
   }
 
   /** Inserts the inbox row; false when this consumer already handled the event (a redelivery). */
@@ -209,7 +232,11 @@ export class EventProcessor {
 
   async process(message: InboundMessage, control: DeliveryControl = ALWAYS_RUNNING): Promise<ProcessOutcome> {
     const started = Date.now();
-    const typeHint = message.headers[HEADERS.eventType] ?? 'unknown';
+    const typeHint = headerType(message);
+    if (this.isIgnoredByHeader(message)) {
+      this.observer.processed?.(typeHint, 'ignored', 0);
+      return 'ignored';
+    }
     const parsed = parseEnvelope(message.value ?? Buffer.alloc(0));
     if (!parsed.ok) {
       await this.deadLetter(message, parsed.violation.code, parsed.violation.message, 0);
@@ -349,6 +376,10 @@ export class EventProcessor {
     ]);
     this.observer.deadLettered?.(topic, reason);
   }
+}
+
+function headerType(message: InboundMessage): string {
+  return message.headers[HEADERS.eventType] ?? 'unknown';
 }
 
 /** Waiting on an unavailable dependency: exponential up to the cap, half of it fixed so waits never spin. */

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { PreparedStatementClient } from '../db/prepared-statements';
 import { envelopeFromRow, OutboxRow } from './outbox';
 import { headersFor, OutboundMessage } from './envelope-factory';
 import {
@@ -229,7 +230,7 @@ export class OutboxRelay {
 
   private async connection(): Promise<Client> {
     if (this.client) return this.client;
-    const client = new Client({ connectionString: this.opts.databaseUrl, application_name: 'outbox-relay' });
+    const client = new PreparedStatementClient({ connectionString: this.opts.databaseUrl, application_name: 'outbox-relay' });
     client.on('error', (err) => {
       this.observer.error?.(err);
       if (this.client === client) {

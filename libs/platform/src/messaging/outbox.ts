@@ -22,7 +22,8 @@ export async function appendToOutbox(
 
 /**
  * The outbox INSERT as SQL text and parameters numbered from `firstParam`, for callers that fold it into a larger
- * single statement (a data-modifying CTE) to save round trips on a hot path.
+ * single statement (a data-modifying CTE) to save round trips on a hot path. The rows travel as nine arrays, so the
+ * text is the same for any number of events (one prepared statement per call site).
  */
 export function outboxInsert(
   aggregateType: string,
@@ -31,8 +32,18 @@ export function outboxInsert(
   /** SQL condition: insert the rows only if it holds (e.g. `EXISTS (SELECT 1 FROM inserted_order)` in a CTE). */
   onlyIf?: string,
 ): { text: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const rows = entries.map((e, i) => {
+  const columns = {
+    eventIds: [] as string[],
+    eventTypes: [] as string[],
+    schemaVersions: [] as number[],
+    aggregateTypes: [] as string[],
+    aggregateIds: [] as string[],
+    topics: [] as string[],
+    payloads: [] as string[],
+    headers: [] as string[],
+    createdAt: [] as string[],
+  };
+  for (const e of entries) {
     const topic = EVENTS[e.eventType as EventType]?.topic;
     if (!topic) throw new Error(`no contract for ${e.eventType}`);
     const headers = {
@@ -43,28 +54,25 @@ export function outboxInsert(
       ...(e.trace?.traceparent ? { traceparent: e.trace.traceparent } : {}),
       ...(e.trace?.tracestate ? { tracestate: e.trace.tracestate } : {}),
     };
-    values.push(
-      e.eventId,
-      e.eventType,
-      e.schemaVersion,
-      aggregateType,
-      e.aggregateId,
-      topic,
-      JSON.stringify(e.payload),
-      JSON.stringify(headers),
-      e.occurredAt,
-    );
-    const b = firstParam - 1 + i * 9;
-    return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::int, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::jsonb, $${b + 8}::jsonb, $${b + 9}::timestamptz)`;
-  });
-  const columns =
-    'INSERT INTO outbox (event_id, event_type, schema_version, aggregate_type, aggregate_id, topic, payload, headers, created_at)';
-  return {
-    text: onlyIf
-      ? `${columns} SELECT * FROM (VALUES ${rows.join(', ')}) AS v WHERE ${onlyIf}`
-      : `${columns} VALUES ${rows.join(', ')}`,
-    values,
-  };
+    columns.eventIds.push(e.eventId);
+    columns.eventTypes.push(e.eventType);
+    columns.schemaVersions.push(e.schemaVersion);
+    columns.aggregateTypes.push(aggregateType);
+    columns.aggregateIds.push(e.aggregateId);
+    columns.topics.push(topic);
+    columns.payloads.push(JSON.stringify(e.payload));
+    columns.headers.push(JSON.stringify(headers));
+    columns.createdAt.push(e.occurredAt);
+  }
+  const n = (i: number) => `$${firstParam + i}`;
+  // WITH ORDINALITY + ORDER BY: ids (the relay's publish order) follow the order of `entries`.
+  const text = `INSERT INTO outbox (event_id, event_type, schema_version, aggregate_type, aggregate_id, topic, payload, headers, created_at)
+    SELECT v.event_id, v.event_type, v.schema_version, v.aggregate_type, v.aggregate_id, v.topic, v.payload, v.headers, v.created_at
+      FROM unnest(${n(0)}::uuid[], ${n(1)}::text[], ${n(2)}::int[], ${n(3)}::text[], ${n(4)}::text[], ${n(5)}::text[], ${n(6)}::jsonb[], ${n(7)}::jsonb[], ${n(8)}::timestamptz[])
+        WITH ORDINALITY AS v(event_id, event_type, schema_version, aggregate_type, aggregate_id, topic, payload, headers, created_at, ord)
+     ${onlyIf ? `WHERE ${onlyIf}` : ''}
+     ORDER BY v.ord`;
+  return { text, values: Object.values(columns) };
 }
 
 export interface OutboxRow {
