@@ -152,9 +152,11 @@ describe('saga under failure (end to end)', () => {
     await orderReaches(stack, after, 'CONFIRMED');
     const poison = await eventually(async () => {
       const entries = (await listDlq(kafka, `${TOPICS.order}.dlq`)).filter((e) => e.key === poisonKey);
-      return entries.length === 2 ? entries : undefined;
+      return entries.length >= 1 ? entries : undefined;
     });
-    expect(poison.map((e) => e.consumer).sort()).toEqual(['inventory-service', 'payment-service']);
+    // Only the consumer that reacts to the type its header names dead-letters it: payment has no OrderPlaced
+    // reaction and skips the message without parsing it (by then the later order confirmed, so payment moved on).
+    expect(poison.map((e) => e.consumer)).toEqual(['inventory-service']);
     expect(poison.every((e) => e.reason === 'CONTRACT.MALFORMED' && e.originalTopic === TOPICS.order)).toBe(
       true,
     );

@@ -26,6 +26,7 @@ import { PgTransactions } from './infrastructure/db/pg-transactions';
 import { SqlOrderRepository } from './infrastructure/sql/sql-order.repository';
 import { OrdersController } from './interface/http/orders.controller';
 import { OrderSagaConsumer } from './interface/messaging/order-saga.consumer';
+import { OrderRunScope } from './interface/messaging/order-run-scope';
 
 @Module({})
 export class OrderAppModule {
@@ -40,6 +41,7 @@ export class OrderAppModule {
         { provide: CLOCK, useValue: { now: () => new Date() } },
         { provide: ID_GENERATOR, useValue: { next: () => randomUUID() } },
         OrderSagaStep,
+        OrderRunScope,
         OrderCommand,
         PlaceOrderHandler,
         GetOrderHandler,

@@ -47,7 +47,9 @@ describe('prepared statements (real PostgreSQL)', () => {
     const client = await pool.connect();
     try {
       const sum = await new Promise<number>((resolve, reject) =>
-        client.query('SELECT $1::int * 2 AS n', [21], (err, res) => (err ? reject(err) : resolve(res.rows[0].n))),
+        client.query('SELECT $1::int * 2 AS n', [21], (err, res) =>
+          err ? reject(err) : resolve(res.rows[0].n),
+        ),
       );
       expect(sum).toBe(42);
     } finally {
@@ -59,7 +61,11 @@ describe('prepared statements (real PostgreSQL)', () => {
     const orderId = randomUUID();
     const batch = (n: number) =>
       Array.from({ length: n }, () =>
-        fixtureEnvelope('OrderFulfillmentRequested', { eventId: randomUUID(), aggregateId: orderId, payload: { orderId } }),
+        fixtureEnvelope('OrderFulfillmentRequested', {
+          eventId: randomUUID(),
+          aggregateId: orderId,
+          payload: { orderId },
+        }),
       );
     const one = batch(1);
     const three = batch(3);

@@ -221,7 +221,10 @@ async function main(): Promise<void> {
     // CPU from the first request until the saga drained, per process role: where an order's cost lands.
     const cpu = cpuDelta(cpuBefore, cpuByRole(stack.pid!));
     const benchCpu = process.cpuUsage(benchCpuBefore);
-    cpu['bench client'] = { totalSec: (benchCpu.user + benchCpu.system) / 1e6, kernelSec: benchCpu.system / 1e6 };
+    cpu['bench client'] = {
+      totalSec: (benchCpu.user + benchCpu.system) / 1e6,
+      kernelSec: benchCpu.system / 1e6,
+    };
     const machineAfter = machineCpu();
     const wallSec = (Date.now() - started) / 1000;
     const confirmed = await order.query<{ created: Date; updated: Date }>(
@@ -284,10 +287,16 @@ async function main(): Promise<void> {
       contention,
       batching,
       cpuMsPerOrder: Object.fromEntries(
-        Object.entries(cpu).map(([role, c]) => [role, round1((c.totalSec * 1000) / Math.max(1, result.requests.total))]),
+        Object.entries(cpu).map(([role, c]) => [
+          role,
+          round1((c.totalSec * 1000) / Math.max(1, result.requests.total)),
+        ]),
       ),
       kernelCpuMsPerOrder: Object.fromEntries(
-        Object.entries(cpu).map(([role, c]) => [role, round1((c.kernelSec * 1000) / Math.max(1, result.requests.total))]),
+        Object.entries(cpu).map(([role, c]) => [
+          role,
+          round1((c.kernelSec * 1000) / Math.max(1, result.requests.total)),
+        ]),
       ),
       machineBusyPct: Math.round(
         (100 * (machineAfter.busySec - machineBefore.busySec)) /

@@ -48,7 +48,9 @@ PreparedStatementClient.prototype.query = function (this: Client, ...args: unkno
     const name = processNames.nameFor(text);
     if (name) {
       const config = { name, text, values };
-      return typeof callback === 'function' ? baseQuery.call(this, config, callback) : baseQuery.call(this, config);
+      return typeof callback === 'function'
+        ? baseQuery.call(this, config, callback)
+        : baseQuery.call(this, config);
     }
   }
   return baseQuery.apply(this, args);

@@ -12,13 +12,15 @@ import {
 } from './event-processor';
 import type { OutboundMessage } from './envelope-factory';
 
-/** A pool whose transactions record statements; the inbox INSERT reports a new row unless told otherwise. */
+/** A pool whose transactions record statements; inbox INSERTs report every row as new. */
 function fakePool() {
   const statements: string[] = [];
   const client = {
-    query: async (text: string) => {
+    query: async (text: string, values?: unknown[]) => {
       statements.push(text.trim().split(/\s+/)[0]!);
-      return { rowCount: 1, rows: [] };
+      // The run's inbox insert returns the event ids it inserted (its second parameter).
+      const ids = Array.isArray(values?.[1]) ? (values[1] as string[]) : [];
+      return { rowCount: 1, rows: ids.map((event_id) => ({ event_id })) };
     },
     release: () => undefined,
   };
@@ -144,7 +146,8 @@ describe('retry delays', () => {
 describe('EventProcessor: batches with events of other consumers', () => {
   function batchMessage(eventType: 'OrderCancelled' | 'OrderPlaced', offset: number, withHeader: boolean) {
     const { envelope, message } = messageFor('OrderCancelled');
-    const e = eventType === 'OrderCancelled' ? envelope : fixtureEnvelope('OrderPlaced', { eventId: randomUUID() });
+    const e =
+      eventType === 'OrderCancelled' ? envelope : fixtureEnvelope('OrderPlaced', { eventId: randomUUID() });
     return {
       envelope: e,
       message: {
@@ -162,7 +165,9 @@ describe('EventProcessor: batches with events of other consumers', () => {
     const processor = new EventProcessor(
       pool,
       'payment-service',
-      new Map<string, EventHandler>([['OrderCancelled', async ({ envelope }) => void handled.push(envelope.eventId)]]),
+      new Map<string, EventHandler>([
+        ['OrderCancelled', async ({ envelope }) => void handled.push(envelope.eventId)],
+      ]),
       { publish: async () => undefined },
       policy,
     );
@@ -179,8 +184,8 @@ describe('EventProcessor: batches with events of other consumers', () => {
 
     expect(outcomes).toEqual(['ignored', 'handled', 'ignored', 'handled']);
     expect(handled).toEqual([run[1]!.envelope.eventId, run[3]!.envelope.eventId]);
-    // One transaction for the run: BEGIN, two inbox rows, COMMIT (the handlers here write nothing themselves).
-    expect(statements).toEqual(['BEGIN', 'INSERT', 'INSERT', 'COMMIT']);
+    // One transaction for the run: BEGIN, the inbox rows (one statement), COMMIT (the handlers write nothing here).
+    expect(statements).toEqual(['BEGIN', 'INSERT', 'COMMIT']);
   });
 
   it('opens no transaction for a run with nothing to handle', async () => {
@@ -198,5 +203,53 @@ describe('EventProcessor: batches with events of other consumers', () => {
     ]);
     expect(outcomes).toEqual(['ignored', 'ignored']);
     expect(statements).toEqual([]);
+  });
+});
+
+describe('EventProcessor: batch scope and duplicates within a run', () => {
+  it('runs the handlers inside the scope, with the run envelopes, and handles an event twice in one run once', async () => {
+    const { pool, statements } = fakePool();
+    const handled: string[] = [];
+    const processor = new EventProcessor(
+      pool,
+      'order-service',
+      new Map<string, EventHandler>([
+        [
+          'OrderCancelled',
+          async ({ envelope }) => {
+            statements.push('HANDLER');
+            handled.push(envelope.eventId);
+          },
+        ],
+      ]),
+      { publish: async () => undefined },
+      policy,
+    );
+    const seen: string[][] = [];
+    processor.aroundBatch = async (_tx, envelopes, run) => {
+      seen.push(envelopes.map((e) => e.eventId));
+      statements.push('SCOPE-START');
+      const result = await run();
+      statements.push('SCOPE-END');
+      return result;
+    };
+    const a = messageFor('OrderCancelled');
+    const b = messageFor('OrderCancelled');
+    const again = { ...a.message, offset: '9' };
+
+    const outcomes = await processor.processBatch([a.message, b.message, again]);
+
+    expect(outcomes).toEqual(['handled', 'handled', 'duplicate']);
+    expect(handled).toEqual([a.envelope.eventId, b.envelope.eventId]);
+    expect(seen).toEqual([[a.envelope.eventId, b.envelope.eventId, a.envelope.eventId]]);
+    expect(statements).toEqual([
+      'BEGIN',
+      'INSERT',
+      'SCOPE-START',
+      'HANDLER',
+      'HANDLER',
+      'SCOPE-END',
+      'COMMIT',
+    ]);
   });
 });

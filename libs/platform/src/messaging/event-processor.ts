@@ -24,6 +24,8 @@ export interface HandlerContext<E extends EventEnvelope = EventEnvelope> {
 
 export type EventHandler = (ctx: HandlerContext) => Promise<void>;
 
+export type BatchScope = <T>(tx: PoolClient, envelopes: EventEnvelope[], run: () => Promise<T>) => Promise<T>;
+
 /** Thrown by a handler for a failure that no retry can fix: the message goes straight to the DLQ. */
 export class PermanentHandlerError extends Error {
   constructor(
@@ -103,10 +105,13 @@ export const DLQ_HEADERS = {
  */
 export class EventProcessor {
   /**
-   * Runs first in a batch's transaction with every envelope of the run, e.g. to take the row locks the handlers will
-   * need in one global order (handlers each lock in order, but a run of them would not, and could deadlock).
+   * Wraps the handlers of a batch inside its transaction, with every envelope of the run: e.g. to take the row locks
+   * the handlers will need in one global order first (each handler locks in order, but a run of them would not, and
+   * could deadlock), or to load the run's aggregates with one query and write them back with one statement after
+   * the handlers ran. Must call `run` once and return its result; a throw rolls the run back (then replayed one
+   * by one, without the scope).
    */
-  beforeBatch: ((tx: PoolClient, envelopes: EventEnvelope[]) => Promise<void>) | null = null;
+  aroundBatch: BatchScope | null = null;
   /** Chaos/test hook: runs after the effect committed, before the offset is committed. */
   afterCommit: ((envelope: EventEnvelope) => Promise<void> | void) | null = null;
 
@@ -146,7 +151,8 @@ export class EventProcessor {
       const result = parseEnvelope(message.value ?? Buffer.alloc(0));
       // Anything that needs the DLQ takes the one-by-one path, which knows how to report it.
       if (!result.ok) return this.processEach(messages, control);
-      if (this.handlers.has(result.envelope.eventType)) work.push({ index, envelope: result.envelope, message });
+      if (this.handlers.has(result.envelope.eventType))
+        work.push({ index, envelope: result.envelope, message });
       else outcomes[index] = 'ignored';
     }
     for (const [i, outcome] of outcomes.entries()) {
@@ -161,20 +167,23 @@ export class EventProcessor {
       handled = await withTransaction(
         this.pool,
         async (tx) => {
-          await this.beforeBatch?.(tx, envelopes);
-          const out: ProcessOutcome[] = [];
-          for (const { envelope, message } of work) {
-            const unit = this.unitOf(envelope, message);
-            units.push(unit);
-            out.push(
-              await this.within(unit, async () => {
-                if (!(await this.recordInbox(tx, envelope, unit.message))) return 'duplicate';
-                await this.handlers.get(envelope.eventType)!({ envelope, tx, message: unit.message });
-                return 'handled';
-              }),
-            );
-          }
-          return out;
+          const fresh = await this.recordInboxOfRun(tx, work);
+          const handleAll = async () => {
+            const out: ProcessOutcome[] = [];
+            for (const [i, { envelope, message }] of work.entries()) {
+              const unit = this.unitOf(envelope, message);
+              units.push(unit);
+              out.push(
+                await this.within(unit, async () => {
+                  if (!fresh[i]) return 'duplicate';
+                  await this.handlers.get(envelope.eventType)!({ envelope, tx, message: unit.message });
+                  return 'handled';
+                }),
+              );
+            }
+            return out;
+          };
+          return this.aroundBatch ? this.aroundBatch(tx, envelopes, handleAll) : handleAll();
         },
         1,
       );
@@ -208,6 +217,34 @@ export class EventProcessor {
   private isIgnoredByHeader(message: InboundMessage): boolean {
     const type = message.headers[HEADERS.eventType];
     return type !== undefined && !this.handlers.has(type);
+  }
+
+  /**
+   * Inserts the inbox rows of a run with one statement; per message, whether it is new (false: this consumer already
+   * handled the event, or it occurs earlier in the same run — a redelivery either way).
+   */
+  private async recordInboxOfRun(
+    tx: PoolClient,
+    work: { envelope: EventEnvelope; message: InboundMessage }[],
+  ): Promise<boolean[]> {
+    const { rows } = await tx.query<{ event_id: string }>(
+      `INSERT INTO processed_messages (consumer, event_id, event_type, topic, partition, "offset")
+       SELECT $1, x.event_id, x.event_type, x.topic, x.partition, x."offset"
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[]) AS x(event_id, event_type, topic, partition, "offset")
+       ON CONFLICT DO NOTHING
+       RETURNING event_id`,
+      [
+        this.consumer,
+        work.map((w) => w.envelope.eventId),
+        work.map((w) => w.envelope.eventType),
+        work.map((w) => w.message.topic),
+        work.map((w) => w.message.partition),
+        work.map((w) => w.message.offset),
+      ],
+    );
+    const inserted = new Set(rows.map((r) => r.event_id));
+    // The first occurrence of an inserted id is the one to handle; any later one in the run is a duplicate.
+    return work.map(({ envelope }) => inserted.delete(envelope.eventId));
   }
 
   /** Inserts the inbox row; false when this consumer already handled the event (a redelivery). */

@@ -58,7 +58,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
         },
       );
       this.runtime.processor = this.processor;
-      this.processor.beforeBatch = this.runtime.prepareBatch;
+      this.processor.aroundBatch = this.runtime.batchScope;
       faults?.attach(this.processor);
       if (options.autoStart && options.consumes.length) {
         await this.consumer.start({

@@ -63,8 +63,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, OnApplicationSh
   readonly relay: OutboxRelay;
   /** Set by KafkaEventTransport when it starts: the processor behind this service's @EventPattern handlers. */
   processor: EventProcessor | null = null;
-  /** Set by an app at module init: runs first in each consumed batch's transaction (see EventProcessor.beforeBatch). */
-  prepareBatch: EventProcessor['beforeBatch'] = null;
+  /** Set by an app at module init: wraps each consumed batch's handlers in its transaction (EventProcessor.aroundBatch). */
+  batchScope: EventProcessor['aroundBatch'] = null;
   /** Set by the chaos module when CHAOS_ENABLED=true; read by KafkaEventTransport when it starts. */
   faults: MessagingFaults | null = null;
   private readonly logger = new Logger('Messaging');

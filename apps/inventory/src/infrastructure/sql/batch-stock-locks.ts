@@ -13,7 +13,10 @@ export class BatchStockLocks implements OnModuleInit {
   constructor(private readonly runtime: MessagingRuntime) {}
 
   onModuleInit(): void {
-    this.runtime.prepareBatch = (tx, envelopes) => lockStockOfRun(tx, envelopes);
+    this.runtime.batchScope = async (tx, envelopes, run) => {
+      await lockStockOfRun(tx, envelopes);
+      return run();
+    };
   }
 }
 

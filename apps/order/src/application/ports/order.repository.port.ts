@@ -81,6 +81,12 @@ export interface OrderRepository {
   placementSpan(tx: Queryable, orderId: string): Promise<{ traceId: string; spanId: string } | null>;
   /** Records history only (an event that changed nothing in the order but belongs to its story). */
   appendHistory(tx: Queryable, orderId: string, history: HistoryEntry[]): Promise<void>;
+  /**
+   * Runs `fn` (a consumed run of saga events) with the run's orders locked and loaded together, in id order, and
+   * writes every change it saved back with one statement before returning: `lockById`, `save` and `appendHistory`
+   * on `tx` inside `fn` work on that in-memory set. Same outcome as the per-event path, two statements per run.
+   */
+  withinRun<T>(tx: Queryable, orderIds: string[], fn: () => Promise<T>): Promise<T>;
   history(orderId: string): Promise<HistoryEntry[]>;
   /** The order's status and every history line, in one indexed read; null for an unknown order. */
   timeline(orderId: string): Promise<OrderTimelineSource | null>;

@@ -24,8 +24,20 @@ export class StaleOrderError extends Error {
  * Orders in plain SQL on the service's pg pool. The write paths are one statement where possible: placing an
  * order is a single data-modifying CTE (order + lines + outbox + history), the cheapest way to commit it.
  */
+/** A consumed run in progress: its orders as loaded (and locked), and the writes saved so far, in call order. */
+interface RunState {
+  orders: Map<string, { order: Order; loadedVersion: number }>;
+  /** saves: how many times the run saved the order (its version advances by that much, as with one write each). */
+  changed: Map<string, { order: Order; loadedVersion: number; linesPriced: boolean; saves: number }>;
+  outbox: OutboxEntry[];
+  history: { orderId: string; entry: HistoryEntry }[];
+}
+
 @Injectable()
 export class SqlOrderRepository implements OrderRepository {
+  /** Keyed by the run's transaction; always removed when the run ends (pool clients are reused). */
+  private readonly runs = new WeakMap<Queryable, RunState>();
+
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async place(
@@ -90,6 +102,8 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   async lockById(tx: Queryable, id: string): Promise<Order | null> {
+    const run = this.runs.get(tx);
+    if (run) return run.orders.get(id)?.order ?? null;
     const { rows } = await tx.query<OrderRow>(
       `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE`,
       [id],
@@ -105,6 +119,8 @@ export class SqlOrderRepository implements OrderRepository {
     history: HistoryEntry[],
     linesPriced: boolean,
   ): Promise<void> {
+    const run = this.runs.get(tx);
+    if (run) return this.saveInRun(run, order, outbox, history, linesPriced);
     const s = order.snapshot();
     const terminal = s.status === 'CANCELLED' || s.status === 'FULFILLED';
     const values: unknown[] = [
@@ -162,26 +178,152 @@ export class SqlOrderRepository implements OrderRepository {
 
   async appendHistory(tx: Queryable, orderId: string, history: HistoryEntry[]): Promise<void> {
     if (!history.length) return;
+    const run = this.runs.get(tx);
+    if (run) {
+      for (const entry of history) run.history.push({ orderId, entry });
+      return;
+    }
     const h = this.historyInsert(history, 2, null);
     await tx.query(h.text, [orderId, ...h.values]);
   }
 
+  async withinRun<T>(tx: Queryable, orderIds: string[], fn: () => Promise<T>): Promise<T> {
+    if (this.runs.has(tx)) throw new Error('a run is already open on this transaction');
+    // Locking in id order is the global order every run follows, so concurrent runs (other partitions, other topics)
+    // touching the same orders wait for each other instead of deadlocking.
+    const { rows } = await tx.query<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE`,
+      [[...new Set(orderIds)]],
+    );
+    const run: RunState = { orders: new Map(), changed: new Map(), outbox: [], history: [] };
+    for (const row of rows) {
+      const order = Order.restore(snapshotFromRow(row));
+      run.orders.set(order.id, { order, loadedVersion: row.version });
+    }
+    this.runs.set(tx, run);
+    try {
+      const result = await fn();
+      await this.flushRun(tx, run);
+      return result;
+    } finally {
+      this.runs.delete(tx);
+    }
+  }
+
+  private saveInRun(
+    run: RunState,
+    order: Order,
+    outbox: OutboxEntry[],
+    history: HistoryEntry[],
+    linesPriced: boolean,
+  ): void {
+    const loaded = run.orders.get(order.id);
+    if (!loaded || loaded.order !== order) throw new Error(`order ${order.id} was not loaded by this run`);
+    const changed = run.changed.get(order.id);
+    run.changed.set(order.id, {
+      ...loaded,
+      linesPriced: linesPriced || (changed?.linesPriced ?? false),
+      saves: (changed?.saves ?? 0) + 1,
+    });
+    run.outbox.push(...outbox);
+    for (const entry of history) run.history.push({ orderId: order.id, entry });
+  }
+
   /**
-   * INSERT of history lines, its arrays numbered from `first`. The order id is `$1`, or the id of the CTE named by
-   * `updated` (the lines are then written only if that update matched). recorded_at is the time of the write, not
-   * the transaction's start (now()): it never precedes the occurredAt of the events this transaction raised.
+   * The run's writes as ONE statement: every changed order's final state (version-checked against what the run
+   * loaded), priced lines, outbox rows and history lines in the order they were saved (ids follow call order).
+   */
+  private async flushRun(tx: Queryable, run: RunState): Promise<void> {
+    if (run.changed.size === 0 && run.history.length === 0) return;
+    const changed = [...run.changed.values()];
+    const snaps = changed.map((c) => c.order.snapshot());
+    const priced = changed
+      .filter((c) => c.linesPriced)
+      .flatMap((c) => c.order.snapshot().lines.map((l) => ({ orderId: c.order.id, line: l })));
+    const values: unknown[] = [
+      snaps.map((s) => s.id),
+      snaps.map((s) => s.status),
+      snaps.map((s) => s.totalAmount),
+      snaps.map((s) => s.currency),
+      snaps.map((s) => s.cancellationReason),
+      snaps.map((s) => s.reservationId),
+      snaps.map((s) => s.paymentId),
+      snaps.map((s) => s.fulfillmentRequestedAt),
+      snaps.map((s) => s.stockCommittedAt),
+      snaps.map((s) => s.paymentCapturedAt),
+      snaps.map((s) => s.status === 'CANCELLED' || s.status === 'FULFILLED'),
+      snaps.map((s) => s.updatedAt),
+      changed.map((c) => c.loadedVersion),
+      changed.map((c) => c.saves),
+      priced.map((p) => p.orderId),
+      priced.map((p) => p.line.sku),
+      priced.map((p) => p.line.unitPrice?.amount ?? null),
+      priced.map((p) => p.line.unitPrice?.currency ?? null),
+      run.history.map((h) => h.orderId),
+    ];
+    const outbox = outboxInsert('order', run.outbox, values.length + 1);
+    values.push(...outbox.values);
+    const history = this.historyInsert(
+      run.history.map((h) => h.entry),
+      values.length + 1,
+      null,
+      '$19::uuid[]',
+    );
+    values.push(...history.values);
+    const { rows } = await tx.query<{ updated: number }>(
+      `WITH x AS (
+         SELECT * FROM unnest($1::uuid[], $2::"OrderStatus"[], $3::bigint[], $4::text[], $5::text[], $6::uuid[],
+                              $7::uuid[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::boolean[],
+                              $12::timestamptz[], $13::int[], $14::int[])
+           AS x(id, status, total_amount, currency, cancellation_reason, reservation_id, payment_id,
+                fulfillment_requested_at, stock_committed_at, payment_captured_at, terminal, updated_at, version, saves)
+       ), u AS (
+         UPDATE orders o SET status = x.status, total_amount = x.total_amount, currency = x.currency,
+           cancellation_reason = x.cancellation_reason, reservation_id = x.reservation_id, payment_id = x.payment_id,
+           fulfillment_requested_at = x.fulfillment_requested_at, stock_committed_at = x.stock_committed_at,
+           payment_captured_at = x.payment_captured_at,
+           terminal_at = CASE WHEN x.terminal THEN coalesce(o.terminal_at, x.updated_at) ELSE NULL END,
+           updated_at = x.updated_at, version = o.version + x.saves
+          FROM x WHERE o.id = x.id AND o.version = x.version
+        RETURNING o.id
+       ), l AS (
+         UPDATE order_lines l SET unit_price_amount = y.amount, currency = y.currency
+           FROM unnest($15::uuid[], $16::text[], $17::bigint[], $18::text[]) AS y(order_id, sku, amount, currency)
+          WHERE l.order_id = y.order_id AND l.sku = y.sku
+       ), ob AS (${outbox.text}
+       ), h AS (${history.text})
+       SELECT count(*)::int AS updated FROM u`,
+      values,
+    );
+    // The rows were locked when the run loaded them, so a mismatch means a bug, not a race; the run rolls back.
+    if (rows[0]!.updated !== changed.length) {
+      throw new StaleOrderError(
+        `${changed.length - rows[0]!.updated} order(s) of the run changed concurrently`,
+      );
+    }
+  }
+
+  /**
+   * INSERT of history lines, its arrays numbered from `first`. The order id is `$1`, the id of the CTE named by
+   * `updated` (the lines are then written only if that update matched), or per line from the uuid[] expression
+   * `orderIdsArray` (a run's lines for several orders). Lines get ids in the order given. recorded_at is the time of
+   * the write, not the transaction's start (now()): it never precedes the occurredAt of the events this transaction
+   * raised.
    */
   private historyInsert(
     history: HistoryEntry[],
     first: number,
     updated: string | null,
+    orderIdsArray: string | null = null,
   ): { text: string; values: unknown[] } {
     const n = (i: number) => `$${first + i}`;
+    const orderId = orderIdsArray ? 'x.order_id' : updated ? `${updated}.id` : '$1';
     return {
       text: `INSERT INTO order_history (order_id, event_id, event_type, producer, causation_id, status_after, detail, occurred_at, trace_id, span_id, recorded_at)
-       SELECT ${updated ? `${updated}.id` : '$1'}, x.event_id, x.event_type, x.producer, x.causation_id, x.status_after::"OrderStatus", x.detail, x.occurred_at, x.trace_id, x.span_id, clock_timestamp()
-         FROM ${updated ? `${updated}, ` : ''}unnest(${n(0)}::uuid[], ${n(1)}::text[], ${n(2)}::text[], ${n(3)}::uuid[], ${n(4)}::text[], ${n(5)}::jsonb[], ${n(6)}::timestamptz[], ${n(7)}::text[], ${n(8)}::text[])
-           AS x(event_id, event_type, producer, causation_id, status_after, detail, occurred_at, trace_id, span_id)
+       SELECT ${orderId}, x.event_id, x.event_type, x.producer, x.causation_id, x.status_after::"OrderStatus", x.detail, x.occurred_at, x.trace_id, x.span_id, clock_timestamp()
+         FROM ${updated ? `${updated}, ` : ''}unnest(${orderIdsArray ? `${orderIdsArray}, ` : ''}${n(0)}::uuid[], ${n(1)}::text[], ${n(2)}::text[], ${n(3)}::uuid[], ${n(4)}::text[], ${n(5)}::jsonb[], ${n(6)}::timestamptz[], ${n(7)}::text[], ${n(8)}::text[])
+           WITH ORDINALITY AS x(${orderIdsArray ? 'order_id, ' : ''}event_id, event_type, producer, causation_id, status_after, detail, occurred_at, trace_id, span_id, ord)
+        ORDER BY x.ord
        ON CONFLICT (order_id, event_id) DO NOTHING`,
       values: [
         history.map((h) => h.eventId),
