@@ -26,12 +26,14 @@ interface Args {
   connections: number;
   skus: number;
   tracing: TracingMode;
+  /** Offered load in orders per second (0: as fast as the connections go), to measure latency below saturation. */
+  rate: number;
   /** Load pg_stat_statements and print the statements that cost PostgreSQL the most time. */
   pgStats: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { durationSec: 60, connections: 50, skus: 50, tracing: 'none', pgStats: false };
+  const args: Args = { durationSec: 60, connections: 50, skus: 50, tracing: 'none', pgStats: false, rate: 0 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], Number(argv[i + 1])];
     if (flag === '--tracing' && (TRACING_MODES as readonly string[]).includes(argv[i + 1] ?? '')) {
@@ -45,6 +47,7 @@ function parseArgs(argv: string[]): Args {
     if (flag === '--duration' && value > 0) args.durationSec = value;
     else if (flag === '--connections' && value > 0) args.connections = value;
     else if (flag === '--skus' && value > 0) args.skus = value;
+    else if (flag === '--rate' && value > 0) args.rate = value;
     else throw new Error(`unknown or invalid argument ${flag}`);
     i++;
   }
@@ -164,7 +167,8 @@ async function main(): Promise<void> {
       if (res.status !== 201) throw new Error(`seeding ${sku}: ${res.status}`);
     }
     console.log(
-      `stack up; ${skus.length} products seeded; ${args.connections} connections for ${args.durationSec}s`,
+      `stack up; ${skus.length} products seeded; ${args.connections} connections for ${args.durationSec}s` +
+        (args.rate ? `, offering ${args.rate} orders/s` : ', as fast as they go'),
     );
 
     if (args.pgStats) {
@@ -184,6 +188,7 @@ async function main(): Promise<void> {
       url: `http://127.0.0.1:${ports.order}`,
       connections: args.connections,
       duration: args.durationSec,
+      ...(args.rate ? { overallRate: args.rate } : {}),
       requests: [
         {
           method: 'POST',
@@ -271,6 +276,7 @@ async function main(): Promise<void> {
       spanBytesExported: sink?.bytes() ?? 0,
       durationSec: args.durationSec,
       connections: args.connections,
+      offeredRate: args.rate || null,
       ordersPlaced: result.requests.total,
       intakeRps: Math.round(result.requests.average),
       intakeP50Ms: result.latency.p50,

@@ -154,7 +154,7 @@ describe('EventProcessor: batches with events of other consumers', () => {
         ...message,
         offset: String(offset),
         value: Buffer.from(JSON.stringify(e)),
-        headers: withHeader ? { 'event-type': eventType } : {},
+        headers: (withHeader ? { 'event-type': eventType } : {}) as Record<string, string>,
       },
     };
   }

@@ -2,6 +2,7 @@ import { EventEnvelope, parseEnvelope, ContractViolation, dlqTopic, HEADERS } fr
 import { Pool, PoolClient } from 'pg';
 import { isConnectionError, isRetryableTransactionError, withTransaction } from '../db/transaction';
 import { MessagePublisher } from './outbox-relay';
+import { withBufferedOutbox } from './outbox';
 import { Context, context, Span, trace } from '@opentelemetry/api';
 import { contextFrom, recordFailure, SpanKind, tracer, withLogFields } from '../observability/propagation';
 
@@ -183,7 +184,10 @@ export class EventProcessor {
             }
             return out;
           };
-          return this.aroundBatch ? this.aroundBatch(tx, envelopes, handleAll) : handleAll();
+          // The run's outbox rows go in with one statement at its end (appendToOutbox buffers inside it).
+          return withBufferedOutbox(tx, () =>
+            this.aroundBatch ? this.aroundBatch(tx, envelopes, handleAll) : handleAll(),
+          );
         },
         1,
       );

@@ -5,8 +5,12 @@ export type Queryable = Pick<ClientBase, 'query'>;
 
 export type OutboxEntry = EventEnvelope & { trace?: { traceparent?: string; tracestate?: string } };
 
+/** Outbox rows appended inside a consumed run, written with one statement before the run commits. */
+const runBuffers = new WeakMap<Queryable, { aggregateType: string; entry: OutboxEntry }[]>();
+
 /**
- * Appends events to the outbox inside the caller's transaction (one statement for any number of events).
+ * Appends events to the outbox inside the caller's transaction (one statement for any number of events; inside a
+ * consumed run, buffered and written with the run's other outbox rows in one statement before it commits).
  * Invariant: call this after the business rows are written/locked in the same transaction, so that for one
  * aggregate outbox ids follow commit order (the relay publishes in id order).
  */
@@ -16,8 +20,39 @@ export async function appendToOutbox(
   entries: OutboxEntry[],
 ): Promise<void> {
   if (entries.length === 0) return;
+  const buffer = runBuffers.get(tx);
+  if (buffer) {
+    for (const entry of entries) buffer.push({ aggregateType, entry });
+    return;
+  }
   const insert = outboxInsert(aggregateType, entries, 1);
   await tx.query(insert.text, insert.values);
+}
+
+/**
+ * Runs `fn` with outbox appends on `tx` buffered, then writes them all with one statement, in append order (so ids
+ * still follow each aggregate's order), still inside the transaction. Nothing is written if `fn` throws; the
+ * buffer is gone either way (pooled connections are reused).
+ */
+export async function withBufferedOutbox<T>(tx: Queryable, fn: () => Promise<T>): Promise<T> {
+  if (runBuffers.has(tx)) return fn();
+  const buffer: { aggregateType: string; entry: OutboxEntry }[] = [];
+  runBuffers.set(tx, buffer);
+  let result: T;
+  try {
+    result = await fn();
+  } finally {
+    runBuffers.delete(tx);
+  }
+  if (buffer.length) {
+    const insert = outboxInsert(
+      buffer.map((b) => b.aggregateType),
+      buffer.map((b) => b.entry),
+      1,
+    );
+    await tx.query(insert.text, insert.values);
+  }
+  return result;
 }
 
 /**
@@ -26,7 +61,8 @@ export async function appendToOutbox(
  * text is the same for any number of events (one prepared statement per call site).
  */
 export function outboxInsert(
-  aggregateType: string,
+  /** One type for all entries, or one per entry. */
+  aggregateType: string | readonly string[],
   entries: OutboxEntry[],
   firstParam: number,
   /** SQL condition: insert the rows only if it holds (e.g. `EXISTS (SELECT 1 FROM inserted_order)` in a CTE). */
@@ -43,7 +79,7 @@ export function outboxInsert(
     headers: [] as string[],
     createdAt: [] as string[],
   };
-  for (const e of entries) {
+  for (const [i, e] of entries.entries()) {
     const topic = EVENTS[e.eventType as EventType]?.topic;
     if (!topic) throw new Error(`no contract for ${e.eventType}`);
     const headers = {
@@ -57,7 +93,7 @@ export function outboxInsert(
     columns.eventIds.push(e.eventId);
     columns.eventTypes.push(e.eventType);
     columns.schemaVersions.push(e.schemaVersion);
-    columns.aggregateTypes.push(aggregateType);
+    columns.aggregateTypes.push(typeof aggregateType === 'string' ? aggregateType : aggregateType[i]!);
     columns.aggregateIds.push(e.aggregateId);
     columns.topics.push(topic);
     columns.payloads.push(JSON.stringify(e.payload));

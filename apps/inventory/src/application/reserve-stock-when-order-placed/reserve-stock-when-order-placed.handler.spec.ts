@@ -36,10 +36,11 @@ class FakeRepository implements ReservationRepository {
 function outboxTx() {
   const events: [string, unknown][] = [];
   const tx = {
+    // The outbox insert's parameters are column arrays: event types second, payloads (JSON) seventh.
     query: async (_text: string, values: unknown[]) => {
-      for (let i = 0; i < values.length; i += 9)
-        events.push([values[i + 1] as string, JSON.parse(values[i + 6] as string)]);
-      return { rows: [], rowCount: values.length / 9 };
+      const [types, payloads] = [values[1] as string[], values[6] as string[]];
+      types.forEach((type, i) => events.push([type, JSON.parse(payloads[i]!)]));
+      return { rows: [], rowCount: types.length };
     },
   } as unknown as Queryable;
   return { tx, events };
