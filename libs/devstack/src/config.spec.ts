@@ -29,8 +29,9 @@ describe('loadDevStackConfig', () => {
 
   it('passes extra PostgreSQL settings through and rejects a malformed one', () => {
     expect(
-      loadDevStackConfig({ ORDERMESH_PG_SETTINGS: 'shared_preload_libraries=pg_stat_statements  work_mem=8MB' })
-        .postgresSettings,
+      loadDevStackConfig({
+        ORDERMESH_PG_SETTINGS: 'shared_preload_libraries=pg_stat_statements  work_mem=8MB',
+      }).postgresSettings,
     ).toEqual({ shared_preload_libraries: 'pg_stat_statements', work_mem: '8MB' });
     expect(loadDevStackConfig({}).postgresSettings).toEqual({});
     expect(() => loadDevStackConfig({ ORDERMESH_PG_SETTINGS: 'fsync' })).toThrow(/ORDERMESH_PG_SETTINGS/);

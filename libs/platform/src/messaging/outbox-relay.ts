@@ -230,7 +230,10 @@ export class OutboxRelay {
 
   private async connection(): Promise<Client> {
     if (this.client) return this.client;
-    const client = new PreparedStatementClient({ connectionString: this.opts.databaseUrl, application_name: 'outbox-relay' });
+    const client = new PreparedStatementClient({
+      connectionString: this.opts.databaseUrl,
+      application_name: 'outbox-relay',
+    });
     client.on('error', (err) => {
       this.observer.error?.(err);
       if (this.client === client) {
