@@ -15,7 +15,7 @@ import { ReserveStockWhenOrderPlaced } from './application/reserve-stock-when-or
 import { InventoryConfig } from './config';
 import { InventoryPrisma } from './infrastructure/prisma/prisma.service';
 import { PrismaProductRepository } from './infrastructure/prisma/product.repository';
-import { BatchStockLocks } from './infrastructure/sql/batch-stock-locks';
+import { InventoryRunScope } from './interface/messaging/inventory-run-scope';
 import { SqlReservationRepository } from './infrastructure/sql/reservation.repository';
 import { ProductsController } from './interface/http/products.controller';
 import { OrderEventsConsumer } from './interface/messaging/order-events.consumer';
@@ -46,7 +46,7 @@ export class InventoryAppModule {
         CommitStockWhenFulfillmentRequested,
         ExpireReservations,
         ExpirySweep,
-        BatchStockLocks,
+        InventoryRunScope,
       ],
     };
   }

@@ -8,9 +8,9 @@ import { ConfirmReservationWhenPaymentAuthorized } from '../src/application/conf
 import { ExpireReservations } from '../src/application/expire-reservations/expire-reservations.handler';
 import { ReleaseStockWhenOrderCancelled } from '../src/application/release-stock-when-order-cancelled/release-stock-when-order-cancelled.handler';
 import { ReserveStockWhenOrderPlaced } from '../src/application/reserve-stock-when-order-placed/reserve-stock-when-order-placed.handler';
-import { lockStockOfRun } from '../src/infrastructure/sql/batch-stock-locks';
 import { SqlReservationRepository } from '../src/infrastructure/sql/reservation.repository';
 import { ExpirySweep } from '../src/interface/scheduling/expiry-sweep';
+import { whatARunTouches } from '../src/interface/messaging/inventory-run-scope';
 
 interface OutboxRow {
   event_id: string;
@@ -316,7 +316,7 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
 
   // --- step 8: release ----------------------------------------------------------------------------------
 
-  it('a consumed run first locks every stock row its reactions may touch, including the lines of cancelled orders', async () => {
+  it('a consumed run first locks every stock row and reservation its reactions may touch, including the lines of cancelled orders', async () => {
     const [a, b, c, untouched] = [await product(5), await product(5), await product(5), await product(5)];
     const held = randomUUID();
     await placeOrder(held, [{ sku: c, quantity: 1 }]);
@@ -327,16 +327,21 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     ];
     const other = await pool.connect();
     try {
-      await tx(async (t) => {
-        await lockStockOfRun(t, run);
-        // Another transaction finds every row of the run taken (NOWAIT fails), and the rest free.
-        for (const sku of [a, b, c]) {
+      const { skus, orderIds } = whatARunTouches(run);
+      await tx((t) =>
+        repo.withinRun(t, skus, orderIds, async () => {
+          // Another transaction finds every row of the run taken (NOWAIT fails), and the rest free.
+          for (const sku of [a, b, c]) {
+            await expect(
+              other.query('SELECT 1 FROM stock_levels WHERE sku = $1 FOR UPDATE NOWAIT', [sku]),
+            ).rejects.toMatchObject({ code: '55P03' });
+          }
           await expect(
-            other.query('SELECT 1 FROM stock_levels WHERE sku = $1 FOR UPDATE NOWAIT', [sku]),
+            other.query('SELECT 1 FROM reservations WHERE order_id = $1 FOR UPDATE NOWAIT', [held]),
           ).rejects.toMatchObject({ code: '55P03' });
-        }
-        await other.query('SELECT 1 FROM stock_levels WHERE sku = $1 FOR UPDATE NOWAIT', [untouched]);
-      });
+          await other.query('SELECT 1 FROM stock_levels WHERE sku = $1 FOR UPDATE NOWAIT', [untouched]);
+        }),
+      );
     } finally {
       other.release();
     }

@@ -46,4 +46,10 @@ export interface ReservationRepository {
    * to all their lines, in one statement.
    */
   save(tx: Queryable, reservations: readonly Reservation[], stockMove: StockMove | null): Promise<void>;
+  /**
+   * Runs `fn` (a consumed run of events) with the stock of `skus` and of the orders' reservations, and those
+   * reservations, locked and read together up front; the methods above work on that state for `tx` inside `fn`,
+   * and the net result is written with one statement before this returns. Same outcome as the per-event path.
+   */
+  withinRun<T>(tx: Queryable, skus: string[], orderIds: string[], fn: () => Promise<T>): Promise<T>;
 }

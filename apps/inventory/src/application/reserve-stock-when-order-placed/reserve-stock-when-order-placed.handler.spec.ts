@@ -30,6 +30,9 @@ class FakeRepository implements ReservationRepository {
     return [];
   }
   async save(_tx: Queryable, _r: readonly Reservation[], _m: StockMove | null): Promise<void> {}
+  async withinRun<T>(_tx: Queryable, _skus: string[], _orderIds: string[], fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
 }
 
 /** A transaction that only collects the outbox rows appended to it: [eventType, payload]. */

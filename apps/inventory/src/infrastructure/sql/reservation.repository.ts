@@ -3,6 +3,7 @@ import type { Queryable } from '@ordermesh/platform';
 import { NewReservation, ReservationRepository } from '../../application/ports/reservation.repository.port';
 import { Reservation, ReservationStatus, StockMove } from '../../domain/reservation';
 import { StockOffer } from '../../domain/stock-allocation';
+import { ReservationRun } from './reservation-run';
 
 // Hand-written SQL on the caller's transaction: the saga steps are the hot path (one statement per step where
 // the logic allows; Prisma's model API costs several times the CPU). SKUs are ASCII, and every lock or sort by
@@ -27,7 +28,30 @@ const STOCK_MOVES: Record<StockMove, string> = {
 
 @Injectable()
 export class SqlReservationRepository implements ReservationRepository {
+  /** Runs in progress, keyed by their transaction; always removed when the run ends (pool clients are reused). */
+  private readonly runs = new WeakMap<Queryable, ReservationRun>();
+
+  /**
+   * Runs `fn` (the reactions of one consumed run) against a `ReservationRun`: the stock of `skus` and of the orders'
+   * reservations, and those reservations, locked and read up front; every method below then works on it in memory
+   * for `tx`, and its net result is written with one statement before this returns.
+   */
+  async withinRun<T>(tx: Queryable, skus: string[], orderIds: string[], fn: () => Promise<T>): Promise<T> {
+    if (this.runs.has(tx)) throw new Error('a run is already open on this transaction');
+    const run = await ReservationRun.open(tx, skus, orderIds);
+    this.runs.set(tx, run);
+    try {
+      const result = await fn();
+      await run.flush(tx);
+      return result;
+    } finally {
+      this.runs.delete(tx);
+    }
+  }
+
   async lockStock(tx: Queryable, skus: readonly string[]): Promise<StockOffer[]> {
+    const run = this.runs.get(tx);
+    if (run) return run.offers(skus);
     const { rows } = await tx.query<{ sku: string; available: number; amount: string; currency: string }>(
       `SELECT s.sku, s.available, p.unit_price_amount::text AS amount, p.currency
          FROM stock_levels s JOIN products p ON p.sku = s.sku
@@ -44,6 +68,8 @@ export class SqlReservationRepository implements ReservationRepository {
   }
 
   async insertHeld(tx: Queryable, r: NewReservation): Promise<boolean> {
+    const run = this.runs.get(tx);
+    if (run) return run.insertHeld(r);
     const { rows } = await tx.query<{ inserted: number; moved: number }>(
       `WITH res AS (
          INSERT INTO reservations (id, order_id, status, customer_id, total_amount, currency, expires_at, correlation_id, trace_parent)
@@ -86,11 +112,15 @@ export class SqlReservationRepository implements ReservationRepository {
   }
 
   async existsForOrder(tx: Queryable, orderId: string): Promise<boolean> {
+    const run = this.runs.get(tx);
+    if (run) return run.reservationOf(orderId) !== null;
     const { rowCount } = await tx.query('SELECT 1 FROM reservations WHERE order_id = $1::uuid', [orderId]);
     return (rowCount ?? 0) > 0;
   }
 
   async lockByOrder(tx: Queryable, orderId: string): Promise<Reservation | null> {
+    const run = this.runs.get(tx);
+    if (run) return run.reservationOf(orderId);
     const { rows } = await tx.query<ReservationRow>(
       `SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE order_id = $1::uuid FOR UPDATE`,
       [orderId],
@@ -116,6 +146,8 @@ export class SqlReservationRepository implements ReservationRepository {
     stockMove: StockMove | null,
   ): Promise<void> {
     if (reservations.length === 0) return;
+    const run = this.runs.get(tx);
+    if (run) return run.save(reservations, stockMove);
     const ids = reservations.map((r) => r.id);
     const update = `UPDATE reservations t
                        SET status = u.status::"ReservationStatus", payment_id = u.payment_id, updated_at = now()

@@ -1,0 +1,262 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  EnvelopeOf,
+  EventEnvelope,
+  EventType,
+  fixtureEnvelope,
+  HEADERS,
+  PayloadOf,
+} from '@ordermesh/contracts';
+import {
+  EventHandler,
+  EventProcessor,
+  InboundMessage,
+  PreparedStatementClient,
+  ProcessOutcome,
+} from '@ordermesh/platform';
+import { createTestDatabase, TestDatabase } from '@ordermesh/testing';
+import { Pool } from 'pg';
+import { CommitStockWhenFulfillmentRequested } from '../src/application/commit-stock-when-fulfillment-requested/commit-stock-when-fulfillment-requested.handler';
+import { ConfirmReservationWhenPaymentAuthorized } from '../src/application/confirm-reservation-when-payment-authorized/confirm-reservation-when-payment-authorized.handler';
+import { ReleaseStockWhenOrderCancelled } from '../src/application/release-stock-when-order-cancelled/release-stock-when-order-cancelled.handler';
+import { ReserveStockWhenOrderPlaced } from '../src/application/reserve-stock-when-order-placed/reserve-stock-when-order-placed.handler';
+import { SqlReservationRepository } from '../src/infrastructure/sql/reservation.repository';
+import { whatARunTouches } from '../src/interface/messaging/inventory-run-scope';
+
+/**
+ * A consumed run of inventory events locks and reads what it may touch up front and writes the net result with one
+ * statement. These tests hold it to the per-event path: the same events give the same stock, reservations and
+ * outbox either way — with orders competing for the last units, an order placed and cancelled in one run, unknown
+ * SKUs and redeliveries — and a failing run is replayed event by event.
+ */
+describe('inventory reactions in a consumed run (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let pool: Pool;
+  const repo = new SqlReservationRepository();
+  const clock = { now: () => new Date('2030-01-01T00:00:00.000Z') };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('inventory');
+    // One connection: runs and single events share the pool client, so state a run left on it would show.
+    pool = new Pool({ connectionString: db.url, max: 1, Client: PreparedStatementClient });
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  function processor(batched: boolean): EventProcessor {
+    const reactions: [EventType, { execute(e: never, tx: never): Promise<unknown> }][] = [
+      [
+        'OrderPlaced',
+        new ReserveStockWhenOrderPlaced(repo, clock, { next: () => randomUUID() }, { ttlMs: 900_000 }),
+      ],
+      ['PaymentAuthorized', new ConfirmReservationWhenPaymentAuthorized(repo)],
+      ['OrderCancelled', new ReleaseStockWhenOrderCancelled(repo)],
+      ['OrderFulfillmentRequested', new CommitStockWhenFulfillmentRequested(repo)],
+    ];
+    const handlers = new Map<string, EventHandler>(
+      reactions.map(([type, r]) => [
+        type,
+        async ({ envelope, tx }) => void (await r.execute(envelope as never, tx as never)),
+      ]),
+    );
+    const p = new EventProcessor(
+      pool,
+      'inventory-service',
+      handlers,
+      { publish: async () => undefined },
+      { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    );
+    if (batched) {
+      p.aroundBatch = (tx, envelopes, run) => {
+        const { skus, orderIds } = whatARunTouches(envelopes);
+        return repo.withinRun(tx, skus, orderIds, run);
+      };
+    }
+    return p;
+  }
+
+  async function product(stock: number, unitPrice = 1000): Promise<string> {
+    const sku = `RUN-${randomBytes(4).toString('hex').toUpperCase()}`;
+    await pool.query(
+      `WITH p AS (INSERT INTO products (sku, name, unit_price_amount, currency) VALUES ($1, $1, $3, 'EUR'))
+       INSERT INTO stock_levels (sku, available) VALUES ($1, $2)`,
+      [sku, stock, unitPrice],
+    );
+    return sku;
+  }
+
+  function event<T extends EventType>(type: T, orderId: string, payload: PayloadOf<T>): EnvelopeOf<T> {
+    return fixtureEnvelope(type, { payload, aggregateId: orderId } as Partial<EnvelopeOf<T>>);
+  }
+
+  function messages(envelopes: EventEnvelope[]): InboundMessage[] {
+    return envelopes.map((e, i) => ({
+      topic: e.producer === 'order' ? 'order.events' : 'payment.events',
+      partition: 0,
+      offset: String(i),
+      key: e.aggregateId,
+      value: Buffer.from(JSON.stringify(e)),
+      headers: { [HEADERS.eventType]: e.eventType },
+    }));
+  }
+
+  /** One world of the scenario: its own SKUs and orders, and the three runs of events to feed it. */
+  async function world() {
+    const [a, b, c] = [await product(4), await product(5), await product(1)];
+    const [o1, o2, o3, o4] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const placed = (orderId: string, lines: { sku: string; quantity: number }[]) =>
+      event('OrderPlaced', orderId, { orderId, customerId: randomUUID(), lines });
+    const cancelled = (orderId: string) =>
+      event('OrderCancelled', orderId, { orderId, reason: 'CUSTOMER_REQUEST', previousStatus: 'PENDING' });
+    const runs: EventEnvelope[][] = [
+      [
+        placed(o1, [
+          { sku: a, quantity: 2 },
+          { sku: b, quantity: 1 },
+        ]),
+        placed(o2, [{ sku: a, quantity: 3 }]), // 2 left after o1: OUT_OF_STOCK
+        placed(o3, [
+          { sku: c, quantity: 1 },
+          { sku: b, quantity: 1 },
+        ]),
+        cancelled(o3), // placed and cancelled in the same run
+        placed(o4, [{ sku: 'NO-SUCH-SKU', quantity: 1 }]),
+        placed(o1, [{ sku: a, quantity: 1 }]), // a second OrderPlaced for o1 (new event id): already reserved
+      ],
+      [
+        event('PaymentAuthorized', o1, {
+          orderId: o1,
+          paymentId: randomUUID(),
+          amount: { amount: 3000, currency: 'EUR' },
+        }),
+      ],
+      [event('OrderFulfillmentRequested', o1, { orderId: o1 }), cancelled(o2)],
+    ];
+    return { skus: [a, b, c], orders: [o1, o2, o3, o4], runs };
+  }
+
+  /** Stock, reservations and outbox of a world, without ids and times that differ between worlds. */
+  async function observed(w: { skus: string[]; orders: string[] }) {
+    const stock = await pool.query(
+      `SELECT available, reserved, committed FROM stock_levels WHERE sku = ANY($1::text[])
+        ORDER BY array_position($1::text[], sku)`,
+      [w.skus],
+    );
+    const reservations = await pool.query(
+      `SELECT array_position($1::uuid[], r.order_id) AS order_no, r.status, r.payment_id IS NOT NULL AS paid,
+              r.total_amount, r.currency,
+              (SELECT json_agg(json_build_array(array_position($2::text[], l.sku), l.quantity)
+                                 ORDER BY array_position($2::text[], l.sku))
+                 FROM reservation_lines l WHERE l.reservation_id = r.id) AS lines
+         FROM reservations r WHERE r.order_id = ANY($1::uuid[]) ORDER BY 1`,
+      [w.orders, w.skus],
+    );
+    const outbox = await pool.query(
+      `SELECT array_position($1::uuid[], aggregate_id::uuid) AS order_no, event_type,
+              payload->>'reason' AS reason
+         FROM outbox WHERE aggregate_id = ANY($1::text[]) ORDER BY id`,
+      [w.orders],
+    );
+    return { stock: stock.rows, reservations: reservations.rows, outbox: outbox.rows };
+  }
+
+  it('gives the same stock, reservations and outbox as handling the events one by one', async () => {
+    const batchedWorld = await world();
+    const singleWorld = await world();
+    const batched = processor(true);
+    const single = processor(false);
+    const batchOutcomes: ProcessOutcome[][] = [];
+    for (const run of batchedWorld.runs) batchOutcomes.push(await batched.processBatch(messages(run)));
+    const singleOutcomes: ProcessOutcome[][] = [];
+    for (const run of singleWorld.runs) {
+      const out: ProcessOutcome[] = [];
+      for (const m of messages(run)) out.push(await single.process(m));
+      singleOutcomes.push(out);
+    }
+
+    expect(batchOutcomes).toEqual(singleOutcomes);
+    expect(batchOutcomes.flat().every((o) => o === 'handled')).toBe(true);
+    const got = await observed(batchedWorld);
+    expect(got).toEqual(await observed(singleWorld));
+    // And what that is: o1 reserved, confirmed and committed; o2 out of stock; o3 reserved then released; o4 unknown.
+    expect(got.stock).toEqual([
+      { available: 2, reserved: 0, committed: 2 },
+      { available: 4, reserved: 0, committed: 1 },
+      { available: 1, reserved: 0, committed: 0 },
+    ]);
+    expect(got.reservations).toEqual([
+      {
+        order_no: 1,
+        status: 'COMMITTED',
+        paid: true,
+        total_amount: '3000',
+        currency: 'EUR',
+        lines: [
+          [1, 2],
+          [2, 1],
+        ],
+      },
+      {
+        order_no: 3,
+        status: 'RELEASED',
+        paid: false,
+        total_amount: '2000',
+        currency: 'EUR',
+        lines: [
+          [2, 1],
+          [3, 1],
+        ],
+      },
+    ]);
+    expect(got.outbox.map((r) => [r.order_no, r.event_type, r.reason])).toEqual([
+      [1, 'StockReserved', null],
+      [2, 'StockReservationFailed', 'OUT_OF_STOCK'],
+      [3, 'StockReserved', null],
+      [3, 'StockReleased', 'ORDER_CANCELLED'],
+      [4, 'StockReservationFailed', 'UNKNOWN_SKU'],
+      [1, 'ReservationConfirmed', null],
+      [1, 'StockCommitted', null],
+    ]);
+  });
+
+  it('rolls back a run that fails and replays it event by event, leaving nothing on the connection', async () => {
+    const sku = await product(3);
+    const pricey = await product(5, 4_000_000_000_000_000);
+    const good = randomUUID();
+    const bad = randomUUID();
+    const run = [
+      event('OrderPlaced', good, { orderId: good, customerId: randomUUID(), lines: [{ sku, quantity: 1 }] }),
+      // Three units at 4e15 overflow a safe total: a permanent failure of this one event, inside the run.
+      event('OrderPlaced', bad, {
+        orderId: bad,
+        customerId: randomUUID(),
+        lines: [{ sku: pricey, quantity: 3 }],
+      }),
+    ];
+    const outcomes = await processor(true).processBatch(messages(run));
+    expect(outcomes).toEqual(['handled', 'dead-lettered']);
+    const untouched = await pool.query('SELECT available, reserved FROM stock_levels WHERE sku = $1', [
+      pricey,
+    ]);
+    expect(untouched.rows[0]).toEqual({ available: 5, reserved: 0 });
+    const { rows } = await pool.query('SELECT available, reserved FROM stock_levels WHERE sku = $1', [sku]);
+    expect(rows[0]).toEqual({ available: 2, reserved: 1 });
+    // The connection is back to the per-event path: a direct reservation on it works and writes at once.
+    const later = randomUUID();
+    expect(
+      await processor(false).process(
+        messages([
+          event('OrderPlaced', later, {
+            orderId: later,
+            customerId: randomUUID(),
+            lines: [{ sku, quantity: 2 }],
+          }),
+        ])[0]!,
+      ),
+    ).toBe('handled');
+    const after = await pool.query('SELECT available, reserved FROM stock_levels WHERE sku = $1', [sku]);
+    expect(after.rows[0]).toEqual({ available: 0, reserved: 3 });
+  });
+});
