@@ -9,6 +9,7 @@ import { freePort } from '../net';
 import { workspaceRoot } from '../workspace';
 import { hopBreakdown, startSpanSink } from './span-sink';
 import { cpuByRole, cpuDelta, machineCpu } from './process-cpu';
+import { pacedLoad } from './paced-load';
 
 /**
  * `npm run bench`: the whole stack on this machine (embedded PostgreSQL and broker, three services as separate
@@ -26,6 +27,8 @@ interface Args {
   connections: number;
   skus: number;
   tracing: TracingMode;
+  /** Seconds of the same load before the measured window (JIT, pools, consumer groups warm up), then a drain. */
+  warmupSec: number;
   /** Offered load in orders per second (0: as fast as the connections go), to measure latency below saturation. */
   rate: number;
   /** Load pg_stat_statements and print the statements that cost PostgreSQL the most time. */
@@ -33,7 +36,15 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { durationSec: 60, connections: 50, skus: 50, tracing: 'none', pgStats: false, rate: 0 };
+  const args: Args = {
+    durationSec: 60,
+    connections: 50,
+    skus: 50,
+    tracing: 'none',
+    pgStats: false,
+    rate: 0,
+    warmupSec: 10,
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], Number(argv[i + 1])];
     if (flag === '--tracing' && (TRACING_MODES as readonly string[]).includes(argv[i + 1] ?? '')) {
@@ -48,6 +59,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--connections' && value > 0) args.connections = value;
     else if (flag === '--skus' && value > 0) args.skus = value;
     else if (flag === '--rate' && value > 0) args.rate = value;
+    else if (flag === '--warmup' && value >= 0) args.warmupSec = value;
     else throw new Error(`unknown or invalid argument ${flag}`);
     i++;
   }
@@ -80,6 +92,73 @@ function tracingEnv(mode: TracingMode, sinkUrl: string | null): Record<string, s
 }
 
 const DATABASES = ['order', 'inventory', 'payment'] as const;
+
+interface IntakeResult {
+  total: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** Waits until no order is PENDING (the saga drained). */
+async function drained(orderUrl: string, timeoutMs: number): Promise<void> {
+  await withClient(orderUrl, async (c) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { rows } = await c.query<{ n: string }>(
+        `SELECT count(*) AS n FROM orders WHERE status = 'PENDING'`,
+      );
+      if (Number(rows[0]!.n) === 0) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error('the saga did not drain');
+  });
+}
+
+async function closedLoopIntake(url: string, args: Args, body: () => string): Promise<IntakeResult> {
+  const result = await autocannon({
+    url,
+    connections: args.connections,
+    duration: args.durationSec,
+    requests: [
+      {
+        method: 'POST',
+        path: '/orders',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: body() }),
+      },
+    ],
+  });
+  return {
+    total: result.requests.total,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function pacedIntake(url: string, args: Args, body: (i: number) => string): Promise<IntakeResult> {
+  const r = await pacedLoad({
+    url,
+    path: '/orders',
+    rate: args.rate,
+    durationSec: args.durationSec,
+    maxSockets: Math.max(args.connections, 256),
+    body,
+  });
+  return {
+    total: r.ok + r.non2xx,
+    rps: r.achievedRate,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+}
 
 async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const c = new Client({ connectionString: url });
@@ -171,6 +250,26 @@ async function main(): Promise<void> {
         (args.rate ? `, offering ${args.rate} orders/s` : ', as fast as they go'),
     );
 
+    const orderBody = (i: number) => {
+      const items = [
+        { sku: skus[i % skus.length]!, quantity: 1 },
+        { sku: skus[(i * 7 + 1) % skus.length]!, quantity: 2 },
+      ];
+      if (items[0]!.sku === items[1]!.sku) items.pop();
+      return JSON.stringify({ customerId: randomUUID(), items });
+    };
+    const pgUrlFor = pgUrl;
+    const load = (a: Args) =>
+      a.rate
+        ? pacedIntake(`http://127.0.0.1:${ports.order}`, a, orderBody)
+        : closedLoopIntake(`http://127.0.0.1:${ports.order}`, a, () => orderBody(++n));
+    let n = 0;
+    if (args.warmupSec > 0) {
+      await load({ ...args, durationSec: args.warmupSec });
+      await drained(pgUrlFor('order'), 120_000);
+      for (const db of DATABASES) await withClient(pgUrl(db), (c) => c.query('SELECT pg_stat_reset()'));
+      console.log(`warmed up for ${args.warmupSec}s (not measured)`);
+    }
     if (args.pgStats) {
       for (const db of DATABASES) {
         await withClient(pgUrl(db), async (c) => {
@@ -179,36 +278,16 @@ async function main(): Promise<void> {
         });
       }
     }
-    let n = 0;
     const cpuBefore = cpuByRole(stack.pid!);
     const machineBefore = machineCpu();
     const benchCpuBefore = process.cpuUsage();
     const started = Date.now();
-    const result = await autocannon({
-      url: `http://127.0.0.1:${ports.order}`,
-      connections: args.connections,
-      duration: args.durationSec,
-      ...(args.rate ? { overallRate: args.rate } : {}),
-      requests: [
-        {
-          method: 'POST',
-          path: '/orders',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (req) => {
-            n++;
-            const items = [
-              { sku: skus[n % skus.length]!, quantity: 1 },
-              { sku: skus[(n * 7 + 1) % skus.length]!, quantity: 2 },
-            ];
-            if (items[0]!.sku === items[1]!.sku) items.pop();
-            return { ...req, body: JSON.stringify({ customerId: randomUUID(), items }) };
-          },
-        },
-      ],
-    });
+    // Closed loop (as fast as the connections go: the throughput ceiling, latency is queueing) or open loop at a
+    // fixed, evenly paced rate (latency below saturation).
+    const intake = await load(args);
     const loadEnded = Date.now();
     console.log(
-      `intake: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+      `intake: ${intake.rps} req/s, p50 ${intake.p50} ms, p99 ${intake.p99} ms, non-2xx ${intake.non2xx}, errors ${intake.errors}`,
     );
 
     // Let the saga drain, then read the outcome from the order database.
@@ -233,7 +312,8 @@ async function main(): Promise<void> {
     const machineAfter = machineCpu();
     const wallSec = (Date.now() - started) / 1000;
     const confirmed = await order.query<{ created: Date; updated: Date }>(
-      `SELECT created_at AS created, updated_at AS updated FROM orders WHERE status = 'CONFIRMED'`,
+      `SELECT created_at AS created, updated_at AS updated FROM orders WHERE status = 'CONFIRMED' AND created_at >= $1`,
+      [new Date(started)],
     );
     const e2e = confirmed.rows.map((r) => r.updated.getTime() - r.created.getTime()).sort((a, b) => a - b);
     const lastConfirmed = Math.max(...confirmed.rows.map((r) => r.updated.getTime()));
@@ -246,7 +326,9 @@ async function main(): Promise<void> {
       const c = new Client({ connectionString: pgUrl(db) });
       await c.connect();
       const rows = await c.query<{ lag: number }>(
-        `SELECT extract(epoch FROM (published_at - created_at)) * 1000 AS lag FROM outbox WHERE published_at IS NOT NULL`,
+        `SELECT extract(epoch FROM (published_at - created_at)) * 1000 AS lag FROM outbox
+          WHERE published_at IS NOT NULL AND created_at >= $1`,
+        [new Date(started)],
       );
       lags.push(...rows.rows.map((r) => Number(r.lag)));
       const stats = await c.query<{ deadlocks: string; rollbacks: string; commits: string }>(
@@ -256,7 +338,8 @@ async function main(): Promise<void> {
       // Messages a consumer handled in one transaction share its start time (processed_at = now()).
       const runs = await c.query<{ messages: string; transactions: string }>(
         `SELECT sum(n) AS messages, count(*) AS transactions
-           FROM (SELECT count(*) AS n FROM processed_messages GROUP BY processed_at) t`,
+           FROM (SELECT count(*) AS n FROM processed_messages WHERE processed_at >= $1 GROUP BY processed_at) t`,
+        [new Date(started)],
       );
       batching[db] = {
         messages: Number(runs.rows[0]!.messages ?? 0),
@@ -277,11 +360,11 @@ async function main(): Promise<void> {
       durationSec: args.durationSec,
       connections: args.connections,
       offeredRate: args.rate || null,
-      ordersPlaced: result.requests.total,
-      intakeRps: Math.round(result.requests.average),
-      intakeP50Ms: result.latency.p50,
-      intakeP99Ms: result.latency.p99,
-      non2xx: result.non2xx,
+      ordersPlaced: intake.total,
+      intakeRps: intake.rps,
+      intakeP50Ms: intake.p50,
+      intakeP99Ms: intake.p99,
+      non2xx: intake.non2xx,
       confirmed: confirmed.rows.length,
       stillPending: pending,
       confirmedPerSec: Math.round(confirmedPerSec),
@@ -295,13 +378,13 @@ async function main(): Promise<void> {
       cpuMsPerOrder: Object.fromEntries(
         Object.entries(cpu).map(([role, c]) => [
           role,
-          round1((c.totalSec * 1000) / Math.max(1, result.requests.total)),
+          round1((c.totalSec * 1000) / Math.max(1, intake.total)),
         ]),
       ),
       kernelCpuMsPerOrder: Object.fromEntries(
         Object.entries(cpu).map(([role, c]) => [
           role,
-          round1((c.kernelSec * 1000) / Math.max(1, result.requests.total)),
+          round1((c.kernelSec * 1000) / Math.max(1, intake.total)),
         ]),
       ),
       machineBusyPct: Math.round(
@@ -332,7 +415,7 @@ async function main(): Promise<void> {
       );
     }
     console.log(`  ${'total'.padEnd(18)} ${totalMs.toFixed(1).padStart(6)} ms`);
-    if (args.pgStats) await printStatementCosts(pgUrl, result.requests.total);
+    if (args.pgStats) await printStatementCosts(pgUrl, intake.total);
     if (sink) {
       // Spans leave the services in batches every few seconds; wait for the last ones.
       await new Promise((r) => setTimeout(r, 6_000));
