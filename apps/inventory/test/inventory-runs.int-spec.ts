@@ -70,8 +70,7 @@ describe('inventory reactions in a consumed run (real PostgreSQL)', () => {
     );
     if (batched) {
       p.aroundBatch = (tx, envelopes, run) => {
-        const { skus, orderIds } = whatARunTouches(envelopes);
-        return repo.withinRun(tx, skus, orderIds, run);
+        return repo.withinRun(tx, whatARunTouches(envelopes), run);
       };
     }
     return p;
@@ -258,5 +257,51 @@ describe('inventory reactions in a consumed run (real PostgreSQL)', () => {
     ).toBe('handled');
     const after = await pool.query('SELECT available, reserved FROM stock_levels WHERE sku = $1', [sku]);
     expect(after.rows[0]).toEqual({ available: 0, reserved: 3 });
+  });
+
+  it('locks reservations before stock, as the expiry sweep does: a run waits for the sweep instead of deadlocking', async () => {
+    const sku = await product(5);
+    const orderId = randomUUID();
+    expect(
+      await processor(false).process(
+        messages([
+          event('OrderPlaced', orderId, { orderId, customerId: randomUUID(), lines: [{ sku, quantity: 2 }] }),
+        ])[0]!,
+      ),
+    ).toBe('handled');
+    const deadlocks = async () =>
+      Number(
+        (await pool.query('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()'))
+          .rows[0].deadlocks,
+      );
+    const deadlocksBefore = await deadlocks();
+    const other = new Pool({ connectionString: db.url, max: 2 });
+    const sweep = await other.connect();
+    try {
+      // The sweep's order: the due reservation first...
+      await sweep.query('BEGIN');
+      await sweep.query('SELECT 1 FROM reservations WHERE order_id = $1 FOR UPDATE', [orderId]);
+      // ...while a run that cancels the same order starts (and must wait on that reservation, holding no stock)...
+      const cancel = event('OrderCancelled', orderId, {
+        orderId,
+        reason: 'CUSTOMER_REQUEST',
+        previousStatus: 'PENDING',
+      });
+      const running = processor(true).processBatch(messages([cancel, cancel]));
+      await new Promise((r) => setTimeout(r, 300));
+      // ...then its stock. With the run holding the stock row, this would deadlock; it must simply succeed.
+      await sweep.query(`SET LOCAL lock_timeout = '5s'`);
+      await sweep.query('SELECT 1 FROM stock_levels WHERE sku = $1 FOR UPDATE', [sku]);
+      await sweep.query('COMMIT');
+      expect(await running).toEqual(['handled', 'duplicate']);
+    } finally {
+      sweep.release();
+      await other.end();
+    }
+    const { rows } = await pool.query('SELECT available, reserved FROM stock_levels WHERE sku = $1', [sku]);
+    expect(rows[0]).toEqual({ available: 5, reserved: 0 });
+    // Statistics reach pg_stat_database shortly after the transaction; a deadlock (and its replay) would count.
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(await deadlocks()).toBe(deadlocksBefore);
   });
 });

@@ -327,9 +327,8 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     ];
     const other = await pool.connect();
     try {
-      const { skus, orderIds } = whatARunTouches(run);
       await tx((t) =>
-        repo.withinRun(t, skus, orderIds, async () => {
+        repo.withinRun(t, whatARunTouches(run), async () => {
           // Another transaction finds every row of the run taken (NOWAIT fails), and the rest free.
           for (const sku of [a, b, c]) {
             await expect(

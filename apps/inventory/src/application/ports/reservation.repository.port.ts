@@ -18,6 +18,16 @@ export interface NewReservation {
   traceparent: string | null;
 }
 
+/** What a consumed run may touch. */
+export interface RunFootprint {
+  /** SKUs it may reserve (its OrderPlaced lines). */
+  skus: string[];
+  /** Orders whose reservations it may read or change. */
+  orderIds: string[];
+  /** Orders whose reserved units it may move (release, commit): the stock of their lines is locked too. */
+  movingOrderIds: string[];
+}
+
 /**
  * Reservations and the stock they hold. Every method runs on the caller's transaction (`tx`), so the effect, the
  * inbox row and the outbox rows commit together; locks taken here are held until that transaction ends.
@@ -47,9 +57,10 @@ export interface ReservationRepository {
    */
   save(tx: Queryable, reservations: readonly Reservation[], stockMove: StockMove | null): Promise<void>;
   /**
-   * Runs `fn` (a consumed run of events) with the stock of `skus` and of the orders' reservations, and those
-   * reservations, locked and read together up front; the methods above work on that state for `tx` inside `fn`,
-   * and the net result is written with one statement before this returns. Same outcome as the per-event path.
+   * Runs `fn` (a consumed run of events) with what it may touch locked and read together up front; the methods above
+   * work on that state for `tx` inside `fn`, and the net result is written with one statement before this returns.
+   * Same outcome as the per-event path (a reaction that moves stock the footprint did not name fails the run, which
+   * is then replayed event by event).
    */
-  withinRun<T>(tx: Queryable, skus: string[], orderIds: string[], fn: () => Promise<T>): Promise<T>;
+  withinRun<T>(tx: Queryable, footprint: RunFootprint, fn: () => Promise<T>): Promise<T>;
 }

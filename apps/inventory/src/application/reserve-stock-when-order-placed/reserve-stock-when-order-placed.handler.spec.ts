@@ -2,7 +2,7 @@ import { fixtureEnvelope } from '@ordermesh/contracts';
 import { PermanentHandlerError, Queryable } from '@ordermesh/platform';
 import { Reservation, StockMove } from '../../domain/reservation';
 import { StockOffer } from '../../domain/stock-allocation';
-import { NewReservation, ReservationRepository } from '../ports/reservation.repository.port';
+import { NewReservation, ReservationRepository, RunFootprint } from '../ports/reservation.repository.port';
 import { ReserveStockWhenOrderPlaced } from './reserve-stock-when-order-placed.handler';
 
 /** Records what the use case asks of the repository; stock and existing reservations are set per test. */
@@ -30,7 +30,7 @@ class FakeRepository implements ReservationRepository {
     return [];
   }
   async save(_tx: Queryable, _r: readonly Reservation[], _m: StockMove | null): Promise<void> {}
-  async withinRun<T>(_tx: Queryable, _skus: string[], _orderIds: string[], fn: () => Promise<T>): Promise<T> {
+  async withinRun<T>(_tx: Queryable, _footprint: RunFootprint, fn: () => Promise<T>): Promise<T> {
     return fn();
   }
 }

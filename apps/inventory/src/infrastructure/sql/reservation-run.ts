@@ -36,39 +36,18 @@ export class ReservationRun {
   private readonly byOrder = new Map<string, RunReservation>();
 
   /**
-   * Locks, in the global orders every writer follows (stock by SKU, COLLATE "C"; then reservations by id), the
-   * stock of `skus`, the stock of the given orders' reservation lines, and those reservations; reads them all.
+   * Locks and reads, in the order every inventory writer follows — reservations (by id) before stock rows (by SKU,
+   * COLLATE "C"), as the per-event reactions and the expiry sweep do — the given orders' reservations, then the stock
+   * of `skus` and of the lines of the reservations of `movingOrderIds` (the orders whose units the run may move).
    */
-  static async open(tx: Queryable, skus: string[], orderIds: string[]): Promise<ReservationRun> {
+  static async open(
+    tx: Queryable,
+    skus: string[],
+    orderIds: string[],
+    movingOrderIds: string[],
+  ): Promise<ReservationRun> {
+    const moving = new Set(movingOrderIds);
     const run = new ReservationRun();
-    const stock = await tx.query<{
-      sku: string;
-      available: number;
-      reserved: number;
-      committed: number;
-      amount: string;
-      currency: string;
-    }>(
-      `SELECT s.sku, s.available, s.reserved, s.committed, p.unit_price_amount::text AS amount, p.currency
-         FROM stock_levels s JOIN products p ON p.sku = s.sku
-        WHERE s.sku IN (SELECT unnest($1::text[])
-                        UNION
-                        SELECT l.sku FROM reservation_lines l JOIN reservations r ON r.id = l.reservation_id
-                         WHERE r.order_id = ANY($2::uuid[]))
-        ORDER BY s.sku COLLATE "C"
-          FOR UPDATE OF s`,
-      [skus, orderIds],
-    );
-    for (const r of stock.rows) {
-      run.stock.set(r.sku, {
-        sku: r.sku,
-        available: r.available,
-        reserved: r.reserved,
-        committed: r.committed,
-        unitPrice: { amount: Number(r.amount), currency: r.currency },
-        changed: false,
-      });
-    }
     const reservations = await tx.query<{
       id: string;
       order_id: string;
@@ -87,7 +66,10 @@ export class ReservationRun {
           FOR UPDATE OF r`,
       [orderIds],
     );
+    const stockSkus = new Set(skus);
     for (const r of reservations.rows) {
+      const lines = r.lines ?? [];
+      if (moving.has(r.order_id)) for (const line of lines) stockSkus.add(line.sku);
       run.byOrder.set(r.order_id, {
         reservation: Reservation.rehydrate({
           id: r.id,
@@ -98,8 +80,33 @@ export class ReservationRun {
           correlationId: r.correlation_id,
           traceparent: r.trace_parent,
         }),
-        lines: r.lines ?? [],
+        lines,
         created: null,
+        changed: false,
+      });
+    }
+    const stock = await tx.query<{
+      sku: string;
+      available: number;
+      reserved: number;
+      committed: number;
+      amount: string;
+      currency: string;
+    }>(
+      `SELECT s.sku, s.available, s.reserved, s.committed, p.unit_price_amount::text AS amount, p.currency
+         FROM stock_levels s JOIN products p ON p.sku = s.sku
+        WHERE s.sku = ANY($1::text[])
+        ORDER BY s.sku COLLATE "C"
+          FOR UPDATE OF s`,
+      [[...stockSkus]],
+    );
+    for (const r of stock.rows) {
+      run.stock.set(r.sku, {
+        sku: r.sku,
+        available: r.available,
+        reserved: r.reserved,
+        committed: r.committed,
+        unitPrice: { amount: Number(r.amount), currency: r.currency },
         changed: false,
       });
     }

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Queryable } from '@ordermesh/platform';
-import { NewReservation, ReservationRepository } from '../../application/ports/reservation.repository.port';
+import {
+  NewReservation,
+  ReservationRepository,
+  RunFootprint,
+} from '../../application/ports/reservation.repository.port';
 import { Reservation, ReservationStatus, StockMove } from '../../domain/reservation';
 import { StockOffer } from '../../domain/stock-allocation';
 import { ReservationRun } from './reservation-run';
@@ -32,13 +36,13 @@ export class SqlReservationRepository implements ReservationRepository {
   private readonly runs = new WeakMap<Queryable, ReservationRun>();
 
   /**
-   * Runs `fn` (the reactions of one consumed run) against a `ReservationRun`: the stock of `skus` and of the orders'
-   * reservations, and those reservations, locked and read up front; every method below then works on it in memory
+   * Runs `fn` (the reactions of one consumed run) against a `ReservationRun`: the orders' reservations and the stock
+   * the run may move, locked and read up front; every method below then works on it in memory
    * for `tx`, and its net result is written with one statement before this returns.
    */
-  async withinRun<T>(tx: Queryable, skus: string[], orderIds: string[], fn: () => Promise<T>): Promise<T> {
+  async withinRun<T>(tx: Queryable, footprint: RunFootprint, fn: () => Promise<T>): Promise<T> {
     if (this.runs.has(tx)) throw new Error('a run is already open on this transaction');
-    const run = await ReservationRun.open(tx, skus, orderIds);
+    const run = await ReservationRun.open(tx, footprint.skus, footprint.orderIds, footprint.movingOrderIds);
     this.runs.set(tx, run);
     try {
       const result = await fn();

@@ -4,6 +4,7 @@ import { MessagingRuntime } from '@ordermesh/platform';
 import {
   RESERVATION_REPOSITORY,
   ReservationRepository,
+  RunFootprint,
 } from '../../application/ports/reservation.repository.port';
 
 /**
@@ -20,22 +21,26 @@ export class InventoryRunScope implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.runtime.batchScope = (tx, envelopes, run) => {
-      const { skus, orderIds } = whatARunTouches(envelopes);
-      return this.reservations.withinRun(tx, skus, orderIds, run);
-    };
+    this.runtime.batchScope = (tx, envelopes, run) =>
+      this.reservations.withinRun(tx, whatARunTouches(envelopes), run);
   }
 }
 
-/** The SKUs a run may reserve (its OrderPlaced lines) and the orders whose reservations it may read or change. */
-export function whatARunTouches(envelopes: EventEnvelope[]): { skus: string[]; orderIds: string[] } {
+/**
+ * What a run may touch: the SKUs it may reserve (OrderPlaced lines), the orders whose reservations it may read or
+ * change (all of them), and those whose reserved units it may move (cancelled or fulfilled orders).
+ */
+export function whatARunTouches(envelopes: EventEnvelope[]): RunFootprint {
   const skus = new Set<string>();
   const orderIds = new Set<string>();
+  const moving = new Set<string>();
   for (const e of envelopes) {
     orderIds.add(e.aggregateId);
     if (e.eventType === 'OrderPlaced') {
       for (const line of (e as EnvelopeOf<'OrderPlaced'>).payload.lines) skus.add(line.sku);
+    } else if (e.eventType === 'OrderCancelled' || e.eventType === 'OrderFulfillmentRequested') {
+      moving.add(e.aggregateId);
     }
   }
-  return { skus: [...skus], orderIds: [...orderIds] };
+  return { skus: [...skus], orderIds: [...orderIds], movingOrderIds: [...moving] };
 }
