@@ -6,6 +6,7 @@ import { CapturePaymentWhenFulfillmentRequested } from './application/capture-pa
 import { FindPaymentsHandler } from './application/find-payments/find-payments.handler';
 import { CLOCK, ID_GENERATOR } from './application/ports/clock.port';
 import { PAYMENT_STORE } from './application/ports/payment-store.port';
+import { PaymentRunScope } from './interface/messaging/payment-run-scope';
 import { PAYMENT_REPOSITORY } from './application/ports/payment.repository.port';
 import { VoidOrRefundWhenOrderCancelled } from './application/void-or-refund-when-order-cancelled/void-or-refund-when-order-cancelled.handler';
 import { PaymentConfig } from './config';
@@ -35,6 +36,7 @@ export class PaymentAppModule {
         PaymentPrisma,
         { provide: PAYMENT_REPOSITORY, useClass: PrismaPaymentRepository },
         { provide: PAYMENT_STORE, useClass: SqlPaymentStore },
+        PaymentRunScope,
         {
           provide: PAYMENT_GATEWAY,
           inject: [

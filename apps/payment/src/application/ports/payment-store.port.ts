@@ -26,4 +26,10 @@ export interface PaymentStore {
   insert(tx: Tx, payment: Payment): Promise<void>;
   /** Writes the payment's status and amounts. */
   update(tx: Tx, payment: Payment): Promise<void>;
+  /**
+   * Runs `fn` (a consumed run of events) with the run's orders locked and their cancellations and payments read up
+   * front; the methods above work on that state for `tx` inside `fn`, and what changed is written with one statement
+   * before this returns. Same outcome as the per-event path.
+   */
+  withinRun<T>(tx: Tx, orderIds: string[], fn: () => Promise<T>): Promise<T>;
 }
