@@ -12,6 +12,7 @@ export * from './db/transaction';
 export * from './db/prepared-statements';
 export * from './messaging/envelope-factory';
 export * from './messaging/outbox';
+export * from './messaging/run-state';
 export * from './messaging/outbox-relay';
 export * from './messaging/event-processor';
 export * from './messaging/messaging.module';

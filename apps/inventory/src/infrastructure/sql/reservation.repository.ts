@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Queryable } from '@ordermesh/platform';
+import { RunStates, type Queryable } from '@ordermesh/platform';
 import {
   NewReservation,
   ReservationRepository,
@@ -32,8 +32,7 @@ const STOCK_MOVES: Record<StockMove, string> = {
 
 @Injectable()
 export class SqlReservationRepository implements ReservationRepository {
-  /** Runs in progress, keyed by their transaction; always removed when the run ends (pool clients are reused). */
-  private readonly runs = new WeakMap<Queryable, ReservationRun>();
+  private readonly runs = new RunStates<ReservationRun>();
 
   /**
    * Runs `fn` (the reactions of one consumed run) against a `ReservationRun`: the orders' reservations and the stock
@@ -41,20 +40,12 @@ export class SqlReservationRepository implements ReservationRepository {
    * for `tx`, and its net result is written with one statement before this returns.
    */
   async withinRun<T>(tx: Queryable, footprint: RunFootprint, fn: () => Promise<T>): Promise<T> {
-    if (this.runs.has(tx)) throw new Error('a run is already open on this transaction');
     const run = await ReservationRun.open(tx, footprint.skus, footprint.orderIds, footprint.movingOrderIds);
-    this.runs.set(tx, run);
-    try {
-      const result = await fn();
-      await run.flush(tx);
-      return result;
-    } finally {
-      this.runs.delete(tx);
-    }
+    return this.runs.within(tx, run, fn, (r) => r.flush(tx));
   }
 
   async lockStock(tx: Queryable, skus: readonly string[]): Promise<StockOffer[]> {
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) return run.offers(skus);
     const { rows } = await tx.query<{ sku: string; available: number; amount: string; currency: string }>(
       `SELECT s.sku, s.available, p.unit_price_amount::text AS amount, p.currency
@@ -72,7 +63,7 @@ export class SqlReservationRepository implements ReservationRepository {
   }
 
   async insertHeld(tx: Queryable, r: NewReservation): Promise<boolean> {
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) return run.insertHeld(r);
     const { rows } = await tx.query<{ inserted: number; moved: number }>(
       `WITH res AS (
@@ -116,14 +107,14 @@ export class SqlReservationRepository implements ReservationRepository {
   }
 
   async existsForOrder(tx: Queryable, orderId: string): Promise<boolean> {
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) return run.reservationOf(orderId) !== null;
     const { rowCount } = await tx.query('SELECT 1 FROM reservations WHERE order_id = $1::uuid', [orderId]);
     return (rowCount ?? 0) > 0;
   }
 
   async lockByOrder(tx: Queryable, orderId: string): Promise<Reservation | null> {
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) return run.reservationOf(orderId);
     const { rows } = await tx.query<ReservationRow>(
       `SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE order_id = $1::uuid FOR UPDATE`,
@@ -150,7 +141,7 @@ export class SqlReservationRepository implements ReservationRepository {
     stockMove: StockMove | null,
   ): Promise<void> {
     if (reservations.length === 0) return;
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) return run.save(reservations, stockMove);
     const ids = reservations.map((r) => r.id);
     const update = `UPDATE reservations t

@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
-import { outboxInsert, OutboxEntry, parseTraceparent, PG_POOL, Queryable } from '@ordermesh/platform';
+import {
+  outboxInsert,
+  OutboxEntry,
+  parseTraceparent,
+  PG_POOL,
+  Queryable,
+  RunStates,
+} from '@ordermesh/platform';
 import { Pool } from 'pg';
 import { Order } from '../../domain/order.aggregate';
 import { OrderStatus } from '../../domain/order-status';
@@ -35,8 +42,7 @@ interface RunState {
 
 @Injectable()
 export class SqlOrderRepository implements OrderRepository {
-  /** Keyed by the run's transaction; always removed when the run ends (pool clients are reused). */
-  private readonly runs = new WeakMap<Queryable, RunState>();
+  private readonly runs = new RunStates<RunState>();
 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
@@ -102,7 +108,7 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   async lockById(tx: Queryable, id: string): Promise<Order | null> {
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) return run.orders.get(id)?.order ?? null;
     const { rows } = await tx.query<OrderRow>(
       `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE`,
@@ -119,7 +125,7 @@ export class SqlOrderRepository implements OrderRepository {
     history: HistoryEntry[],
     linesPriced: boolean,
   ): Promise<void> {
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) return this.saveInRun(run, order, outbox, history, linesPriced);
     const s = order.snapshot();
     const terminal = s.status === 'CANCELLED' || s.status === 'FULFILLED';
@@ -178,7 +184,7 @@ export class SqlOrderRepository implements OrderRepository {
 
   async appendHistory(tx: Queryable, orderId: string, history: HistoryEntry[]): Promise<void> {
     if (!history.length) return;
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) {
       for (const entry of history) run.history.push({ orderId, entry });
       return;
@@ -188,7 +194,6 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   async withinRun<T>(tx: Queryable, orderIds: string[], fn: () => Promise<T>): Promise<T> {
-    if (this.runs.has(tx)) throw new Error('a run is already open on this transaction');
     // Locking in id order is the global order every run follows, so concurrent runs (other partitions, other topics)
     // touching the same orders wait for each other instead of deadlocking.
     const { rows } = await tx.query<OrderRow>(
@@ -200,14 +205,7 @@ export class SqlOrderRepository implements OrderRepository {
       const order = Order.restore(snapshotFromRow(row));
       run.orders.set(order.id, { order, loadedVersion: row.version });
     }
-    this.runs.set(tx, run);
-    try {
-      const result = await fn();
-      await this.flushRun(tx, run);
-      return result;
-    } finally {
-      this.runs.delete(tx);
-    }
+    return this.runs.within(tx, run, fn, (state) => this.flushRun(tx, state));
   }
 
   private saveInRun(

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { RunStates } from '@ordermesh/platform';
 import { Payment, PaymentStatus } from '../../domain/payment';
 import { PaymentStore, Tx } from '../../application/ports/payment-store.port';
 import { PaymentRun } from './payment-run';
@@ -27,32 +28,23 @@ interface PaymentRow {
  */
 @Injectable()
 export class SqlPaymentStore implements PaymentStore {
-  /** Runs in progress, keyed by their transaction; always removed when the run ends (pool clients are reused). */
-  private readonly runs = new WeakMap<Tx, PaymentRun>();
+  private readonly runs = new RunStates<PaymentRun>();
 
   async withinRun<T>(tx: Tx, orderIds: string[], fn: () => Promise<T>): Promise<T> {
-    if (this.runs.has(tx)) throw new Error('a run is already open on this transaction');
     const run = await PaymentRun.open(tx, orderIds, ORDER_LOCK_SPACE, (row) =>
       toPayment(row as unknown as PaymentRow),
     );
-    this.runs.set(tx, run);
-    try {
-      const result = await fn();
-      await run.flush(tx);
-      return result;
-    } finally {
-      this.runs.delete(tx);
-    }
+    return this.runs.within(tx, run, fn, (r) => r.flush(tx));
   }
 
   async lockOrder(tx: Tx, orderId: string): Promise<void> {
     // Inside a run every order of the run is locked already (PaymentRun.open).
-    if (this.runs.has(tx)) return;
+    if (this.runs.of(tx)) return;
     await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))', [ORDER_LOCK_SPACE, orderId]);
   }
 
   async authorizationBlocker(tx: Tx, orderId: string): Promise<'ORDER_CANCELLED' | 'PAYMENT_EXISTS' | null> {
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) return run.authorizationBlocker(orderId);
     const { rows } = await tx.query<{ cancelled: boolean; paid: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM order_cancellations WHERE order_id = $1::uuid) AS cancelled,
@@ -66,7 +58,7 @@ export class SqlPaymentStore implements PaymentStore {
   }
 
   async recordCancellation(tx: Tx, orderId: string, reason: string): Promise<void> {
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) return run.recordCancellation(orderId, reason);
     await tx.query(
       'INSERT INTO order_cancellations (order_id, reason) VALUES ($1::uuid, $2) ON CONFLICT (order_id) DO NOTHING',
@@ -75,7 +67,7 @@ export class SqlPaymentStore implements PaymentStore {
   }
 
   async findByOrderIdForUpdate(tx: Tx, orderId: string): Promise<Payment | null> {
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) return run.paymentOf(orderId);
     const { rows } = await tx.query<PaymentRow>(
       `SELECT id, order_id, customer_id, amount, currency, status, decline_reason, gateway_ref, captured_amount, refunded_amount,
@@ -88,7 +80,7 @@ export class SqlPaymentStore implements PaymentStore {
   }
 
   async insert(tx: Tx, payment: Payment): Promise<void> {
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) return run.insert(payment);
     const p = payment.snapshot();
     await tx.query(
@@ -113,7 +105,7 @@ export class SqlPaymentStore implements PaymentStore {
   }
 
   async update(tx: Tx, payment: Payment): Promise<void> {
-    const run = this.runs.get(tx);
+    const run = this.runs.of(tx);
     if (run) return run.update(payment);
     const p = payment.snapshot();
     const { rowCount } = await tx.query(
