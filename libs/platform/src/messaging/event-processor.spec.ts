@@ -162,6 +162,7 @@ describe('EventProcessor: batches with events of other consumers', () => {
   it('handles its own types in one transaction and skips the others (by header, or by envelope without one)', async () => {
     const { pool, statements } = fakePool();
     const handled: string[] = [];
+    const reported: string[] = [];
     const processor = new EventProcessor(
       pool,
       'payment-service',
@@ -170,6 +171,7 @@ describe('EventProcessor: batches with events of other consumers', () => {
       ]),
       { publish: async () => undefined },
       policy,
+      { processed: (type, outcome) => void reported.push(`${type}:${outcome}`) },
     );
     const run = [
       batchMessage('OrderPlaced', 1, true),
@@ -183,6 +185,13 @@ describe('EventProcessor: batches with events of other consumers', () => {
     const outcomes = await processor.processBatch(run.map((r) => r.message));
 
     expect(outcomes).toEqual(['ignored', 'handled', 'ignored', 'handled']);
+    // Each message reported once, under its type (from the header, or the envelope when there is none).
+    expect(reported.sort()).toEqual([
+      'OrderCancelled:handled',
+      'OrderCancelled:handled',
+      'OrderPlaced:ignored',
+      'OrderPlaced:ignored',
+    ]);
     expect(handled).toEqual([run[1]!.envelope.eventId, run[3]!.envelope.eventId]);
     // One transaction for the run: BEGIN, the inbox rows (one statement), COMMIT (the handlers write nothing here).
     expect(statements).toEqual(['BEGIN', 'INSERT', 'COMMIT']);

@@ -144,22 +144,31 @@ export class EventProcessor {
     const started = Date.now();
     const outcomes: (ProcessOutcome | null)[] = messages.map(() => null);
     const work: { index: number; envelope: EventEnvelope; message: InboundMessage }[] = [];
+    const ignoredTypes: string[] = [];
     for (const [index, message] of messages.entries()) {
       if (this.isIgnoredByHeader(message)) {
         outcomes[index] = 'ignored';
+        ignoredTypes.push(headerType(message));
         continue;
       }
       const result = parseEnvelope(message.value ?? Buffer.alloc(0));
       // Anything that needs the DLQ takes the one-by-one path, which knows how to report it.
       if (!result.ok) return this.processEach(messages, control);
-      if (this.handlers.has(result.envelope.eventType))
+      if (this.handlers.has(result.envelope.eventType)) {
         work.push({ index, envelope: result.envelope, message });
-      else outcomes[index] = 'ignored';
+      } else {
+        outcomes[index] = 'ignored';
+        ignoredTypes.push(result.envelope.eventType);
+      }
     }
-    for (const [i, outcome] of outcomes.entries()) {
-      if (outcome === 'ignored') this.observer.processed?.(headerType(messages[i]!), 'ignored', 0);
+    // Reported once the run's outcome is settled (a failed run replays every message one by one, reporting them).
+    const reportIgnored = () => {
+      for (const type of ignoredTypes) this.observer.processed?.(type, 'ignored', 0);
+    };
+    if (work.length === 0) {
+      reportIgnored();
+      return outcomes as ProcessOutcome[];
     }
-    if (work.length === 0) return outcomes as ProcessOutcome[];
     const envelopes = work.map((w) => w.envelope);
     // Each message's span starts when its handler does (time before that is queueing) and ends once the run commits.
     const units: WorkUnit[] = [];
@@ -199,6 +208,7 @@ export class EventProcessor {
       }
       return this.processEach(messages, control);
     }
+    reportIgnored();
     const perMessage = (Date.now() - started) / work.length;
     for (let i = 0; i < units.length; i++) {
       const unit = units[i]!;
