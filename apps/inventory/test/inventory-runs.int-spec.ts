@@ -1,20 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  EnvelopeOf,
-  EventEnvelope,
-  EventType,
-  fixtureEnvelope,
-  HEADERS,
-  PayloadOf,
-} from '@ordermesh/contracts';
-import {
-  EventHandler,
-  EventProcessor,
-  InboundMessage,
-  PreparedStatementClient,
-  ProcessOutcome,
-} from '@ordermesh/platform';
-import { createTestDatabase, TestDatabase } from '@ordermesh/testing';
+import { EnvelopeOf, EventEnvelope, EventType, fixtureEnvelope, PayloadOf } from '@ordermesh/contracts';
+import { EventProcessor, PreparedStatementClient, ProcessOutcome } from '@ordermesh/platform';
+import { createTestDatabase, partitionRun, reactionProcessor, TestDatabase } from '@ordermesh/testing';
 import { Pool } from 'pg';
 import { CommitStockWhenFulfillmentRequested } from '../src/application/commit-stock-when-fulfillment-requested/commit-stock-when-fulfillment-requested.handler';
 import { ConfirmReservationWhenPaymentAuthorized } from '../src/application/confirm-reservation-when-payment-authorized/confirm-reservation-when-payment-authorized.handler';
@@ -46,34 +33,20 @@ describe('inventory reactions in a consumed run (real PostgreSQL)', () => {
   });
 
   function processor(batched: boolean): EventProcessor {
-    const reactions: [EventType, { execute(e: never, tx: never): Promise<unknown> }][] = [
-      [
-        'OrderPlaced',
-        new ReserveStockWhenOrderPlaced(repo, clock, { next: () => randomUUID() }, { ttlMs: 900_000 }),
-      ],
-      ['PaymentAuthorized', new ConfirmReservationWhenPaymentAuthorized(repo)],
-      ['OrderCancelled', new ReleaseStockWhenOrderCancelled(repo)],
-      ['OrderFulfillmentRequested', new CommitStockWhenFulfillmentRequested(repo)],
-    ];
-    const handlers = new Map<string, EventHandler>(
-      reactions.map(([type, r]) => [
-        type,
-        async ({ envelope, tx }) => void (await r.execute(envelope as never, tx as never)),
-      ]),
-    );
-    const p = new EventProcessor(
+    return reactionProcessor(
       pool,
       'inventory-service',
-      handlers,
-      { publish: async () => undefined },
-      { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
-    );
-    if (batched) {
-      p.aroundBatch = (tx, envelopes, run) => {
-        return repo.withinRun(tx, whatARunTouches(envelopes), run);
-      };
-    }
-    return p;
+      [
+        [
+          'OrderPlaced',
+          new ReserveStockWhenOrderPlaced(repo, clock, { next: () => randomUUID() }, { ttlMs: 900_000 }),
+        ],
+        ['PaymentAuthorized', new ConfirmReservationWhenPaymentAuthorized(repo)],
+        ['OrderCancelled', new ReleaseStockWhenOrderCancelled(repo)],
+        ['OrderFulfillmentRequested', new CommitStockWhenFulfillmentRequested(repo)],
+      ],
+      batched ? (tx, envelopes, run) => repo.withinRun(tx, whatARunTouches(envelopes), run) : null,
+    ).processor;
   }
 
   async function product(stock: number, unitPrice = 1000): Promise<string> {
@@ -90,16 +63,8 @@ describe('inventory reactions in a consumed run (real PostgreSQL)', () => {
     return fixtureEnvelope(type, { payload, aggregateId: orderId } as Partial<EnvelopeOf<T>>);
   }
 
-  function messages(envelopes: EventEnvelope[]): InboundMessage[] {
-    return envelopes.map((e, i) => ({
-      topic: e.producer === 'order' ? 'order.events' : 'payment.events',
-      partition: 0,
-      offset: String(i),
-      key: e.aggregateId,
-      value: Buffer.from(JSON.stringify(e)),
-      headers: { [HEADERS.eventType]: e.eventType },
-    }));
-  }
+  const messages = (envelopes: EventEnvelope[]) =>
+    partitionRun(envelopes, (e) => (e.producer === 'order' ? 'order.events' : 'payment.events'));
 
   /** One world of the scenario: its own SKUs and orders, and the three runs of events to feed it. */
   async function world() {

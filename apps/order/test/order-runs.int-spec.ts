@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EventEnvelope, EventType, fixtureEnvelope, HEADERS } from '@ordermesh/contracts';
-import {
-  EventHandler,
-  EventProcessor,
-  InboundMessage,
-  PreparedStatementClient,
-  ProcessOutcome,
-} from '@ordermesh/platform';
-import { createTestDatabase, TestDatabase } from '@ordermesh/testing';
+import { EventEnvelope, fixtureEnvelope } from '@ordermesh/contracts';
+import { EventProcessor, PreparedStatementClient, ProcessOutcome } from '@ordermesh/platform';
+import { createTestDatabase, partitionRun, reactionProcessor, TestDatabase } from '@ordermesh/testing';
 import { Pool } from 'pg';
 import { CancelOrderWhenPaymentDeclined } from '../src/application/cancel-order-when-payment-declined/cancel-order-when-payment-declined.handler';
 import { ConfirmOrderWhenReservationConfirmed } from '../src/application/confirm-order-when-reservation-confirmed/confirm-order-when-reservation-confirmed.handler';
@@ -45,35 +39,26 @@ describe('order reactions in a consumed run (real PostgreSQL)', () => {
 
   function processor(batched: boolean): EventProcessor {
     const step = new OrderSagaStep(repo, clock);
-    const reactions: [EventType, { execute(e: never, tx: never): Promise<void> }][] = [
-      ['StockReserved', new RecordReservationWhenStockReserved(step)],
-      ['PaymentAuthorized', new RecordPaymentWhenPaymentAuthorized(step)],
-      ['ReservationConfirmed', new ConfirmOrderWhenReservationConfirmed(step)],
-      ['PaymentDeclined', new CancelOrderWhenPaymentDeclined(step)],
-    ];
-    const handlers = new Map<string, EventHandler>(
-      reactions.map(([type, r]) => [type, ({ envelope, tx }) => r.execute(envelope as never, tx as never)]),
-    );
-    dlq = [];
-    const p = new EventProcessor(
+    const built = reactionProcessor(
       pool,
       'order-service',
-      handlers,
-      { publish: async (m) => void dlq.push(...m) },
-      {
-        maxAttempts: 1,
-        baseDelayMs: 1,
-        maxDelayMs: 1,
-      },
+      [
+        ['StockReserved', new RecordReservationWhenStockReserved(step)],
+        ['PaymentAuthorized', new RecordPaymentWhenPaymentAuthorized(step)],
+        ['ReservationConfirmed', new ConfirmOrderWhenReservationConfirmed(step)],
+        ['PaymentDeclined', new CancelOrderWhenPaymentDeclined(step)],
+      ],
+      batched
+        ? (tx, envelopes, run) =>
+            repo.withinRun(
+              tx,
+              envelopes.map((e) => e.aggregateId),
+              run,
+            )
+        : null,
     );
-    if (batched)
-      p.aroundBatch = (tx, envelopes, run) =>
-        repo.withinRun(
-          tx,
-          envelopes.map((e) => e.aggregateId),
-          run,
-        );
-    return p;
+    dlq = built.deadLettered;
+    return built.processor;
   }
 
   async function place(): Promise<string> {
@@ -134,16 +119,7 @@ describe('order reactions in a consumed run (real PostgreSQL)', () => {
     ];
   }
 
-  function messages(envelopes: EventEnvelope[]): InboundMessage[] {
-    return envelopes.map((e, i) => ({
-      topic: 'inventory.events',
-      partition: 0,
-      offset: String(i),
-      key: e.aggregateId,
-      value: Buffer.from(JSON.stringify(e)),
-      headers: { [HEADERS.eventType]: e.eventType },
-    }));
-  }
+  const messages = (envelopes: EventEnvelope[]) => partitionRun(envelopes, () => 'inventory.events');
 
   /** Interleaves the orders' events (each order's stay in order), as a partition holding several orders would. */
   function interleave(perOrder: EventEnvelope[][]): EventEnvelope[] {

@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EnvelopeOf, EventEnvelope, EventType, fixtureEnvelope, HEADERS } from '@ordermesh/contracts';
-import {
-  EventHandler,
-  EventProcessor,
-  InboundMessage,
-  PreparedStatementClient,
-  ProcessOutcome,
-} from '@ordermesh/platform';
-import { createTestDatabase, TestDatabase } from '@ordermesh/testing';
+import { EnvelopeOf, EventEnvelope, fixtureEnvelope } from '@ordermesh/contracts';
+import { EventProcessor, PreparedStatementClient, ProcessOutcome } from '@ordermesh/platform';
+import { createTestDatabase, partitionRun, reactionProcessor, TestDatabase } from '@ordermesh/testing';
 import { Pool } from 'pg';
 import { AuthorizePaymentWhenStockReserved } from '../src/application/authorize-payment-when-stock-reserved/authorize-payment-when-stock-reserved.handler';
 import { CapturePaymentWhenFulfillmentRequested } from '../src/application/capture-payment-when-fulfillment-requested/capture-payment-when-fulfillment-requested.handler';
@@ -41,36 +35,26 @@ describe('payment reactions in a consumed run (real PostgreSQL)', () => {
   });
 
   function processor(batched: boolean): EventProcessor {
-    const reactions: [EventType, { execute(e: never, tx: never): Promise<unknown> }][] = [
-      [
-        'StockReserved',
-        new AuthorizePaymentWhenStockReserved(store, gateway, clock, { next: () => randomUUID() }),
-      ],
-      ['OrderCancelled', new VoidOrRefundWhenOrderCancelled(store, gateway, clock)],
-      ['OrderFulfillmentRequested', new CapturePaymentWhenFulfillmentRequested(store, gateway, clock)],
-    ];
-    const handlers = new Map<string, EventHandler>(
-      reactions.map(([type, r]) => [
-        type,
-        async ({ envelope, tx }) => void (await r.execute(envelope as never, tx as never)),
-      ]),
-    );
-    const p = new EventProcessor(
+    return reactionProcessor(
       pool,
       'payment-service',
-      handlers,
-      { publish: async () => undefined },
-      { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
-    );
-    if (batched) {
-      p.aroundBatch = (tx, envelopes, run) =>
-        store.withinRun(
-          tx,
-          envelopes.map((e) => e.aggregateId),
-          run,
-        );
-    }
-    return p;
+      [
+        [
+          'StockReserved',
+          new AuthorizePaymentWhenStockReserved(store, gateway, clock, { next: () => randomUUID() }),
+        ],
+        ['OrderCancelled', new VoidOrRefundWhenOrderCancelled(store, gateway, clock)],
+        ['OrderFulfillmentRequested', new CapturePaymentWhenFulfillmentRequested(store, gateway, clock)],
+      ],
+      batched
+        ? (tx, envelopes, run) =>
+            store.withinRun(
+              tx,
+              envelopes.map((e) => e.aggregateId),
+              run,
+            )
+        : null,
+    ).processor;
   }
 
   const stockReserved = (orderId: string, customerId = randomUUID(), amount = 2500) =>
@@ -99,16 +83,8 @@ describe('payment reactions in a consumed run (real PostgreSQL)', () => {
       payload: { orderId },
     });
 
-  function messages(envelopes: EventEnvelope[]): InboundMessage[] {
-    return envelopes.map((e, i) => ({
-      topic: e.eventType === 'StockReserved' ? 'inventory.events' : 'order.events',
-      partition: 0,
-      offset: String(i),
-      key: e.aggregateId,
-      value: Buffer.from(JSON.stringify(e)),
-      headers: { [HEADERS.eventType]: e.eventType },
-    }));
-  }
+  const messages = (envelopes: EventEnvelope[]) =>
+    partitionRun(envelopes, (e) => (e.eventType === 'StockReserved' ? 'inventory.events' : 'order.events'));
 
   /**
    * One world: o1 authorized then captured, o2 declined, o3 cancelled before its StockReserved (tombstone: never
