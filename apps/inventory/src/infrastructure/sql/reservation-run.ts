@@ -174,7 +174,8 @@ export class ReservationRun {
   }
 
   /**
-   * One statement: the reservations the run created (with their lines), the status of those it changed, and the
+   * One statement (joins also filter each table by `= ANY(ids)`, so the prepared statement's generic plan probes
+   * indexes rather than scanning a table): the reservations the run created (with their lines), the status of those it changed, and the
    * final units of every stock row it moved. Counts are checked: anything unexpected rolls the run back.
    */
   async flush(tx: Queryable): Promise<void> {
@@ -199,13 +200,13 @@ export class ReservationRun {
        ), upd AS (
          UPDATE reservations t SET status = u.status, payment_id = u.payment_id, updated_at = now()
            FROM unnest($16::uuid[], $17::"ReservationStatus"[], $18::uuid[]) AS u(id, status, payment_id)
-          WHERE t.id = u.id
+          WHERE t.id = ANY($16::uuid[]) AND t.id = u.id
          RETURNING t.id
        ), moved AS (
          UPDATE stock_levels s SET available = x.available, reserved = x.reserved, committed = x.committed,
                 updated_at = now()
            FROM unnest($19::text[], $20::int[], $21::int[], $22::int[]) AS x(sku, available, reserved, committed)
-          WHERE s.sku = x.sku
+          WHERE s.sku = ANY($19::text[]) AND s.sku = x.sku
          RETURNING s.sku
        )
        SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM upd)::int AS updated,

@@ -147,7 +147,7 @@ export class SqlReservationRepository implements ReservationRepository {
     const update = `UPDATE reservations t
                        SET status = u.status::"ReservationStatus", payment_id = u.payment_id, updated_at = now()
                       FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS u(id, status, payment_id)
-                     WHERE t.id = u.id`;
+                     WHERE t.id = ANY($1::uuid[]) AND t.id = u.id`;
     const params = [ids, reservations.map((r) => r.status), reservations.map((r) => r.paymentId)];
     if (!stockMove) {
       await tx.query(update, params);

@@ -228,7 +228,10 @@ export class SqlOrderRepository implements OrderRepository {
   }
 
   /**
-   * The run's writes as ONE statement: every changed order's final state (version-checked against what the run
+   * The run's writes as ONE statement. Each join against a table also filters it by `= ANY(ids)`: the statement is
+   * prepared, and a generic plan cannot know how many rows an `unnest` of a parameter yields, so without an index
+   * condition on the table it may hash-join against a full scan of it (measured: a sequential scan of order_lines
+   * on every flush). The run's writes: every changed order's final state (version-checked against what the run
    * loaded), priced lines, outbox rows and history lines in the order they were saved (ids follow call order).
    */
   private async flushRun(tx: Queryable, run: RunState): Promise<void> {
@@ -282,12 +285,12 @@ export class SqlOrderRepository implements OrderRepository {
            payment_captured_at = x.payment_captured_at,
            terminal_at = CASE WHEN x.terminal THEN coalesce(o.terminal_at, x.updated_at) ELSE NULL END,
            updated_at = x.updated_at, version = o.version + x.saves
-          FROM x WHERE o.id = x.id AND o.version = x.version
+          FROM x WHERE o.id = ANY($1::uuid[]) AND o.id = x.id AND o.version = x.version
         RETURNING o.id
        ), l AS (
          UPDATE order_lines l SET unit_price_amount = y.amount, currency = y.currency
            FROM unnest($15::uuid[], $16::text[], $17::bigint[], $18::text[]) AS y(order_id, sku, amount, currency)
-          WHERE l.order_id = y.order_id AND l.sku = y.sku
+          WHERE l.order_id = ANY($15::uuid[]) AND l.order_id = y.order_id AND l.sku = y.sku
        ), ob AS (${outbox.text}
        ), h AS (${history.text})
        SELECT count(*)::int AS updated FROM u`,

@@ -90,6 +90,7 @@ export class PaymentRun {
     entry.changed = true;
   }
 
+  /** One statement; its join also filters payments by `= ANY(ids)` so the generic plan probes the primary key. */
   async flush(tx: Tx): Promise<void> {
     const entries = [...this.payments.values()];
     const created = entries.filter((e) => e.created).map((e) => e.payment.snapshot());
@@ -112,7 +113,7 @@ export class PaymentRun {
                 updated_at = u.updated_at
            FROM unnest($15::uuid[], $16::"PaymentStatus"[], $17::bigint[], $18::bigint[], $19::timestamptz[])
              AS u(id, status, captured, refunded, updated_at)
-          WHERE p.id = u.id
+          WHERE p.id = ANY($15::uuid[]) AND p.id = u.id
          RETURNING p.id
        )
        SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM upd)::int AS updated`,
