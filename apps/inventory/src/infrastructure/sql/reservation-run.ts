@@ -1,6 +1,7 @@
 import type { Queryable } from '@ordermesh/platform';
 import { NewReservation } from '../../application/ports/reservation.repository.port';
-import { Reservation, ReservationStatus, ReservedLine, StockMove } from '../../domain/reservation';
+import { Reservation, ReservedLine, StockMove } from '../../domain/reservation';
+import { RESERVATION_COLUMNS, ReservationRow, toReservation } from './reservation-rows';
 import { StockOffer } from '../../domain/stock-allocation';
 
 /** A stock row as the run locked it, then as the run's reactions moved its units. */
@@ -48,22 +49,15 @@ export class ReservationRun {
   ): Promise<ReservationRun> {
     const moving = new Set(movingOrderIds);
     const run = new ReservationRun();
-    const reservations = await tx.query<{
-      id: string;
-      order_id: string;
-      status: ReservationStatus;
-      expires_at: Date;
-      payment_id: string | null;
-      correlation_id: string | null;
-      trace_parent: string | null;
-      lines: { sku: string; quantity: number }[];
-    }>(
-      `SELECT r.id, r.order_id, r.status, r.expires_at, r.payment_id, r.correlation_id, r.trace_parent,
+    const reservations = await tx.query<
+      ReservationRow & { lines: { sku: string; quantity: number }[] | null }
+    >(
+      `SELECT ${RESERVATION_COLUMNS},
               (SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity))
-                 FROM reservation_lines l WHERE l.reservation_id = r.id) AS lines
-         FROM reservations r WHERE r.order_id = ANY($1::uuid[])
-        ORDER BY r.id
-          FOR UPDATE OF r`,
+                 FROM reservation_lines l WHERE l.reservation_id = reservations.id) AS lines
+         FROM reservations WHERE order_id = ANY($1::uuid[])
+        ORDER BY id
+          FOR UPDATE OF reservations`,
       [orderIds],
     );
     const stockSkus = new Set(skus);
@@ -71,15 +65,7 @@ export class ReservationRun {
       const lines = r.lines ?? [];
       if (moving.has(r.order_id)) for (const line of lines) stockSkus.add(line.sku);
       run.byOrder.set(r.order_id, {
-        reservation: Reservation.rehydrate({
-          id: r.id,
-          orderId: r.order_id,
-          status: r.status,
-          expiresAt: r.expires_at,
-          paymentId: r.payment_id,
-          correlationId: r.correlation_id,
-          traceparent: r.trace_parent,
-        }),
+        reservation: toReservation(r),
         lines,
         created: null,
         changed: false,

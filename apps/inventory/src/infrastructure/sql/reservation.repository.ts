@@ -5,25 +5,14 @@ import {
   ReservationRepository,
   RunFootprint,
 } from '../../application/ports/reservation.repository.port';
-import { Reservation, ReservationStatus, StockMove } from '../../domain/reservation';
+import { Reservation, StockMove } from '../../domain/reservation';
 import { StockOffer } from '../../domain/stock-allocation';
 import { ReservationRun } from './reservation-run';
+import { RESERVATION_COLUMNS, ReservationRow, toReservation } from './reservation-rows';
 
 // Hand-written SQL on the caller's transaction: the saga steps are the hot path (one statement per step where
 // the logic allows; Prisma's model API costs several times the CPU). SKUs are ASCII, and every lock or sort by
 // SKU uses COLLATE "C" so all statements take stock row locks in the same (byte) order as the domain sorts them.
-
-interface ReservationRow {
-  id: string;
-  order_id: string;
-  status: ReservationStatus;
-  expires_at: Date;
-  payment_id: string | null;
-  correlation_id: string | null;
-  trace_parent: string | null;
-}
-
-const RESERVATION_COLUMNS = 'id, order_id, status, expires_at, payment_id, correlation_id, trace_parent';
 
 const STOCK_MOVES: Record<StockMove, string> = {
   RESERVED_TO_AVAILABLE: 'available = s.available + l.quantity, reserved = s.reserved - l.quantity',
@@ -175,16 +164,4 @@ export class SqlReservationRepository implements ReservationRepository {
       params,
     );
   }
-}
-
-function toReservation(row: ReservationRow): Reservation {
-  return Reservation.rehydrate({
-    id: row.id,
-    orderId: row.order_id,
-    status: row.status,
-    expiresAt: row.expires_at,
-    paymentId: row.payment_id,
-    correlationId: row.correlation_id,
-    traceparent: row.trace_parent,
-  });
 }
