@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { fixtureEnvelope } from '@ordermesh/contracts';
-import { appendToOutbox, PreparedStatementClient, StatementNames } from '@ordermesh/platform';
+import {
+  appendToOutbox,
+  planGeneration,
+  PreparedStatementClient,
+  REPLAN_FIRST_AFTER,
+  StatementNames,
+} from '@ordermesh/platform';
 import { Pool } from 'pg';
 import { createTestDatabase, TestDatabase } from '../src';
 
@@ -79,6 +85,75 @@ describe('prepared statements (real PostgreSQL)', () => {
     );
     expect(rows.map((r) => r.event_id)).toEqual([...one, ...three].map((e) => e.eventId));
     expect(rows[0]!.headers.correlationId).toBe(one[0]!.correlationId);
+  });
+
+  it('prepares a statement again after REPLAN_FIRST_AFTER uses and after each doubling, freeing the one it replaces', async () => {
+    expect([0, REPLAN_FIRST_AFTER - 1].map(planGeneration)).toEqual([0, 0]);
+    expect(
+      [REPLAN_FIRST_AFTER, 2 * REPLAN_FIRST_AFTER - 1, 2 * REPLAN_FIRST_AFTER, 4 * REPLAN_FIRST_AFTER].map(
+        planGeneration,
+      ),
+    ).toEqual([1, 1, 2, 3]);
+
+    const text = 'SELECT $1::int - 1 AS n';
+    const mine = async () => (await prepared()).filter((p) => p.statement === text).map((p) => p.name);
+    for (let i = 0; i < REPLAN_FIRST_AFTER; i++) await pool.query(text, [i]);
+    const [first] = await mine();
+    expect(first).toMatch(/^om_[0-9a-f]{24}$/);
+    expect((await pool.query(text, [1])).rows).toEqual([{ n: 0 }]); // use REPLAN_FIRST_AFTER + 1: a new preparation
+    const second = await mine();
+    expect(second).toEqual([`${first}_1`]);
+    for (let i = REPLAN_FIRST_AFTER + 1; i < 2 * REPLAN_FIRST_AFTER + 1; i++) await pool.query(text, [i]);
+    expect(await mine()).toEqual([`${first}_2`]);
+  });
+
+  it('a plan made while a table was small does not outlive it: the re-preparation probes the index', async () => {
+    // Statistics of the small table (as autovacuum gathers them early on), then growth with no ANALYZE: a later
+    // ANALYZE would invalidate the plan by itself, the point is what happens until then.
+    await pool.query(
+      'CREATE TABLE plan_probe (id uuid PRIMARY KEY, pad text) WITH (autovacuum_enabled = false)',
+    );
+    await pool.query(
+      "INSERT INTO plan_probe SELECT gen_random_uuid(), repeat('x', 40) FROM generate_series(1, 20)",
+    );
+    await pool.query('ANALYZE plan_probe');
+    const text = 'SELECT id FROM plan_probe WHERE id = ANY($1::uuid[])';
+    const ids = [randomUUID(), randomUUID()];
+    const planOf = async (name: string) =>
+      (await pool.query(`EXPLAIN EXECUTE ${name}('{${ids.join(',')}}')`)).rows
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
+    const nameOf = async () => (await prepared()).find((p) => p.statement === text)!.name;
+
+    for (let i = 0; i < 10; i++) await pool.query(text, [ids]); // past the custom plans: the generic plan is cached
+    expect(await planOf(await nameOf())).toMatch(/Seq Scan on plan_probe/);
+
+    await pool.query(
+      "INSERT INTO plan_probe SELECT gen_random_uuid(), repeat('x', 40) FROM generate_series(1, 100000)",
+    );
+    const stale = await nameOf();
+    expect(await planOf(stale)).toMatch(/Seq Scan on plan_probe/); // what kept scanning the runs' tables
+    for (let i = 10; i < REPLAN_FIRST_AFTER + 10; i++) await pool.query(text, [ids]);
+    const fresh = await nameOf();
+    expect(fresh).not.toBe(stale);
+    expect(await planOf(fresh)).toMatch(/Index (Only )?Scan using plan_probe_pkey/);
+  });
+
+  it('a re-preparation inside a transaction leaves the transaction intact', async () => {
+    const text = 'SELECT $1::int AS v';
+    const client = await pool.connect();
+    try {
+      for (let i = 0; i < REPLAN_FIRST_AFTER - 1; i++) await client.query(text, [i]);
+      await client.query('BEGIN');
+      await client.query('CREATE TEMP TABLE replan_probe (v int) ON COMMIT DROP');
+      await client.query(text, [1]);
+      await client.query(text, [2]); // the REPLAN_FIRST_AFTER + 1-th use: DEALLOCATE + a new preparation
+      await client.query('INSERT INTO replan_probe VALUES ($1)', [7]);
+      expect((await client.query('SELECT v FROM replan_probe')).rows).toEqual([{ v: 7 }]);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
   });
 
   it('stops naming new texts at the cap, keeping the names it gave', () => {
