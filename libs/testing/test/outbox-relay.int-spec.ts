@@ -83,8 +83,99 @@ describe('outbox relay (real PostgreSQL)', () => {
     const [id] = await commitEvents(randomUUID(), 1);
     await eventually(async () => (publisher.sent.some((m) => eventIdOf(m) === id) ? true : undefined), 5_000);
     expect(Date.now() - started).toBeLessThan(5_000);
-    const { rows } = await pool.query('SELECT published_at FROM outbox WHERE event_id = $1', [id]);
-    expect(rows[0].published_at).not.toBeNull();
+    // Marked by the relay's next batch query, right after the acknowledgement.
+    await eventually(async () => {
+      const { rows } = await pool.query('SELECT published_at FROM outbox WHERE event_id = $1', [id]);
+      return rows[0].published_at ? true : undefined;
+    }, 5_000);
+  });
+
+  it('misses no row whose writer straddles its switch to idle: it waits for the writer, then publishes its row', async () => {
+    // The first batch's publish is held, so the relay is busy (not listening) while the writer inserts: the writer
+    // reads the flag down and will not NOTIFY. Its commit then comes after the relay went looking for work.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const publisher = new RecordingPublisher();
+    let first = true;
+    const r = relay({
+      publish: async (messages) => {
+        if (first) {
+          first = false;
+          await held;
+        }
+        await publisher.publish(messages);
+      },
+    });
+    await eventually(async () => (r.isLeader ? true : undefined), 5_000, 'leadership');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // idle on LISTEN
+    const [a] = await commitEvents(randomUUID(), 1);
+    await eventually(async () => (!first ? true : undefined), 5_000, 'the relay to be publishing');
+
+    const writer = await pool.connect();
+    try {
+      const b = fixtureEnvelope('OrderFulfillmentRequested', {
+        eventId: randomUUID(),
+        aggregateId: randomUUID(),
+        payload: { orderId: randomUUID() },
+      });
+      await writer.query('BEGIN');
+      await appendToOutbox(writer, 'order', [b]);
+      release();
+      await eventually(
+        async () => (publisher.sent.some((m) => eventIdOf(m) === a) ? true : undefined),
+        5_000,
+      );
+      // The relay is now switching to idle (it polls only every 60 s) while the writer is still open, for longer
+      // than the switch waits for writers: it retries rather than sleeping.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await writer.query('COMMIT');
+      await eventually(
+        async () => (publisher.sent.some((m) => eventIdOf(m) === b.eventId) ? true : undefined),
+        5_000,
+        'the straddling row to be published without a poll',
+      );
+    } finally {
+      writer.release();
+    }
+  });
+
+  it('a writer that inserts while the relay raises the flag waits for it, then sees it raised and notifies', async () => {
+    const listener = await pool.connect();
+    const relaySide = await pool.connect();
+    const writer = await pool.connect();
+    try {
+      const notified: string[] = [];
+      listener.on('notification', (n) => notified.push(n.channel));
+      await listener.query('LISTEN outbox');
+      await relaySide.query('BEGIN');
+      const { rows } = await relaySide.query<{ pending: boolean }>(
+        'SELECT outbox_relay_listen(1000) AS pending',
+      );
+      expect(rows[0]!.pending).toBe(false);
+      // The relay side holds the exclusive lock until it commits: the writer's insert waits for it.
+      await writer.query('BEGIN');
+      const insert = appendToOutbox(writer, 'order', [
+        fixtureEnvelope('OrderFulfillmentRequested', {
+          eventId: randomUUID(),
+          aggregateId: randomUUID(),
+          payload: { orderId: randomUUID() },
+        }),
+      ]);
+      await eventually(async () => {
+        const { rows: waiting } = await pool.query(
+          "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'",
+        );
+        return waiting.length === 1 ? true : undefined;
+      }, 5_000);
+      await relaySide.query('COMMIT');
+      await insert;
+      await writer.query('COMMIT');
+      await eventually(async () => (notified.length > 0 ? true : undefined), 5_000, 'a NOTIFY');
+      expect(notified).toContain('outbox');
+    } finally {
+      await pool.query('UPDATE outbox_relay_state SET listening = false');
+      for (const c of [listener, relaySide, writer]) c.release();
+    }
   });
 
   it('with three instances on one database: one publishes, each row once, in commit order per aggregate; a standby takes over', async () => {
@@ -120,7 +211,9 @@ describe('outbox relay (real PostgreSQL)', () => {
       'a standby to publish',
     );
     expect(instances.filter((r) => r !== leader && r.isLeader)).toHaveLength(1);
-    const { rows } = await pool.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
-    expect(rows[0].n).toBe(0);
+    await eventually(async () => {
+      const { rows } = await pool.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
+      return rows[0].n === 0 ? true : undefined;
+    }, 5_000);
   });
 });

@@ -41,6 +41,12 @@ export interface OutboxRelayObserver {
 export type AfterPublishHook = (messages: OutboundMessage[]) => Promise<void> | void;
 
 const NOTIFY_CHANNEL = 'outbox';
+/**
+ * How long the switch to idle waits for writers between their outbox insert and their commit (normally the length of
+ * a commit). Writers arriving meanwhile queue behind it, so it is short; past it the relay polls again soon instead.
+ */
+const LISTEN_LOCK_WAIT_MS = 20;
+const LISTEN_RETRY_MS = 5;
 
 /**
  * Publishes outbox rows to Kafka in id order (for one aggregate: commit order), in batches, at least once.
@@ -57,6 +63,10 @@ export class OutboxRelay {
   private woken = false;
   private loop: Promise<void> | null = null;
   private lastCleanup = 0;
+  /** Ids of the last batch: acknowledged by the broker, marked published by the next batch query. */
+  private unmarked: string[] = [];
+  /** Whether the relay may have left `outbox_relay_state.listening` raised (writers then NOTIFY). */
+  private listening = false;
   afterPublish: AfterPublishHook | null = null;
 
   constructor(
@@ -75,6 +85,8 @@ export class OutboxRelay {
     this.stopped = true;
     this.signal();
     await this.loop;
+    // Mark the last batch and lower the flag on the way out (best effort: unmarked rows are published again).
+    if (this.client && this.leader) await this.nextBatch(this.client, 0).catch(() => undefined);
     await this.disconnect();
   }
 
@@ -112,6 +124,8 @@ export class OutboxRelay {
           }
         }
         if (this.paused) {
+          // Marks the last batch and lowers the flag, so writers do not NOTIFY a paused relay.
+          if (this.unmarked.length || this.listening) await this.nextBatch(client, 0);
           await this.idle(this.opts.pollIntervalMs);
           continue;
         }
@@ -131,12 +145,28 @@ export class OutboxRelay {
     }
   }
 
-  private async publishBatch(client: Client): Promise<number> {
+  /**
+   * One round trip: marks the previous batch published, lowers the listening flag if it was raised, and reads the
+   * next batch (up to `limit` rows). The read's snapshot predates the mark, hence the explicit exclusion of those ids.
+   */
+  private async nextBatch(client: Client, limit: number): Promise<OutboxRow[]> {
     const { rows } = await client.query<OutboxRow>(
-      `SELECT id, event_id, event_type, schema_version, aggregate_id, topic, payload, headers, created_at
-         FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
-      [this.opts.batchSize],
+      `WITH marked AS (
+         UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])
+       ), quiet AS (
+         UPDATE outbox_relay_state SET listening = false WHERE id = 1 AND listening
+       )
+       SELECT id, event_id, event_type, schema_version, aggregate_id, topic, payload, headers, created_at
+         FROM outbox WHERE published_at IS NULL AND id <> ALL($1::bigint[]) ORDER BY id LIMIT $2`,
+      [this.unmarked, limit],
     );
+    this.unmarked = [];
+    this.listening = false;
+    return rows;
+  }
+
+  private async publishBatch(client: Client): Promise<number> {
+    const rows = await this.nextBatch(client, this.opts.batchSize);
     if (rows.length === 0) {
       this.observer.backlog?.(0);
       return 0;
@@ -188,9 +218,8 @@ export class OutboxRelay {
     }
     for (const { span } of spans) span.end();
     await this.afterPublish?.(messages);
-    await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
-      rows.map((r) => r.id),
-    ]);
+    // Marked by the next batch query (one round trip fewer per batch); a crash before that publishes them again.
+    this.unmarked = rows.map((r) => r.id);
     this.observer.published?.(
       rows.map((r) => ({ eventType: r.event_type, createdAt: r.created_at, payload: r.payload })),
     );
@@ -198,20 +227,26 @@ export class OutboxRelay {
   }
 
   /**
-   * Sleeps until NOTIFY or the poll interval. Inserts notify only while `outbox_relay_state.listening` is set (a
-   * NOTIFY serialises commits database-wide), so the flag is raised just for the sleep, and the outbox is checked
-   * once more after raising it: a row committed before the flag was visible sent no notification.
+   * Sleeps until NOTIFY or the poll interval. Inserts notify only while `outbox_relay_state.listening` is raised (a
+   * NOTIFY serialises commits database-wide), so it is raised just for the sleep and lowered by the next batch query.
+   * `outbox_relay_listen` raises it once no writer is between its outbox insert and its commit, then checks the outbox:
+   * every row is either seen by that check or committed by a writer that read the raised flag and notifies.
    */
   private async waitForWork(client: Client): Promise<void> {
-    await client.query('UPDATE outbox_relay_state SET listening = true WHERE id = 1');
+    this.listening = true;
+    let pending: boolean;
     try {
-      const { rows } = await client.query<{ pending: boolean }>(
-        'SELECT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL) AS pending',
-      );
-      if (!rows[0]!.pending) await this.idle(this.opts.pollIntervalMs);
-    } finally {
-      await client.query('UPDATE outbox_relay_state SET listening = false WHERE id = 1');
+      const { rows } = await client.query<{ pending: boolean }>('SELECT outbox_relay_listen($1) AS pending', [
+        LISTEN_LOCK_WAIT_MS,
+      ]);
+      pending = rows[0]!.pending;
+    } catch (err) {
+      // lock_not_available: a writer holds its lock longer than a commit takes. Look again shortly.
+      if ((err as { code?: string }).code !== '55P03') throw err;
+      await this.idle(LISTEN_RETRY_MS);
+      return;
     }
+    if (!pending) await this.idle(this.opts.pollIntervalMs);
   }
 
   private async cleanupIfDue(client: Client): Promise<void> {
@@ -245,6 +280,10 @@ export class OutboxRelay {
     client.on('notification', () => this.signal());
     await client.connect();
     await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    // The relay's own writes (published marks, the listening flag, retention deletes) need not wait for the WAL
+    // flush: after a crash that lost them, rows are published again (at least once) and the flag is reset by the
+    // next batch query. Visibility to other sessions is immediate either way.
+    await client.query('SET synchronous_commit = off');
     this.client = client;
     return client;
   }
