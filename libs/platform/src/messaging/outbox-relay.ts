@@ -42,11 +42,12 @@ export type AfterPublishHook = (messages: OutboundMessage[]) => Promise<void> | 
 
 const NOTIFY_CHANNEL = 'outbox';
 /**
- * How long the switch to idle waits for writers between their outbox insert and their commit (normally the length of
- * a commit). Writers arriving meanwhile queue behind it, so it is short; past it the relay polls again soon instead.
+ * After going idle the relay looks at the outbox again after this long, then after twice as long, and so on up to the
+ * poll interval. An insert decides whether to NOTIFY when it runs but becomes visible when its transaction commits: a
+ * writer that read the flag down just before the relay raised it, and committed just after the relay looked, sends no
+ * NOTIFY. Its commit follows within milliseconds, so the first re-check finds its row.
  */
-const LISTEN_LOCK_WAIT_MS = 20;
-const LISTEN_RETRY_MS = 5;
+const RECHECK_FIRST_MS = 10;
 
 /**
  * Publishes outbox rows to Kafka in id order (for one aggregate: commit order), in batches, at least once.
@@ -67,6 +68,8 @@ export class OutboxRelay {
   private unmarked: string[] = [];
   /** Whether the relay may have left `outbox_relay_state.listening` raised (writers then NOTIFY). */
   private listening = false;
+  /** First re-check after going idle: RECHECK_FIRST_MS after activity, the poll interval once a whole one was quiet. */
+  private recheckAfter = RECHECK_FIRST_MS;
   afterPublish: AfterPublishHook | null = null;
 
   constructor(
@@ -86,7 +89,12 @@ export class OutboxRelay {
     this.signal();
     await this.loop;
     // Mark the last batch and lower the flag on the way out (best effort: unmarked rows are published again).
-    if (this.client && this.leader) await this.nextBatch(this.client, 0).catch(() => undefined);
+    const client = this.client;
+    if (client && this.leader) {
+      await this.nextBatch(client, 0)
+        .then(() => (this.listening ? this.lowerFlag(client) : undefined))
+        .catch(() => undefined);
+    }
     await this.disconnect();
   }
 
@@ -125,7 +133,8 @@ export class OutboxRelay {
         }
         if (this.paused) {
           // Marks the last batch and lowers the flag, so writers do not NOTIFY a paused relay.
-          if (this.unmarked.length || this.listening) await this.nextBatch(client, 0);
+          if (this.unmarked.length) await this.nextBatch(client, 0);
+          if (this.listening) await this.lowerFlag(client);
           await this.idle(this.opts.pollIntervalMs);
           continue;
         }
@@ -146,27 +155,36 @@ export class OutboxRelay {
   }
 
   /**
-   * One round trip: marks the previous batch published, lowers the listening flag if it was raised, and reads the
-   * next batch (up to `limit` rows). The read's snapshot predates the mark, hence the explicit exclusion of those ids.
+   * One round trip: marks the previous batch published, lowers the listening flag if it is raised and rows are
+   * waiting (the relay is busy again), and reads the next batch (up to `limit` rows). The read's snapshot predates the
+   * mark, hence the explicit exclusion of those ids.
    */
   private async nextBatch(client: Client, limit: number): Promise<OutboxRow[]> {
     const { rows } = await client.query<OutboxRow>(
       `WITH marked AS (
          UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])
-       ), quiet AS (
-         UPDATE outbox_relay_state SET listening = false WHERE id = 1 AND listening
+       ), busy AS (
+         UPDATE outbox_relay_state SET listening = false
+          WHERE id = 1 AND listening
+            AND EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL AND id <> ALL($1::bigint[]))
        )
        SELECT id, event_id, event_type, schema_version, aggregate_id, topic, payload, headers, created_at
          FROM outbox WHERE published_at IS NULL AND id <> ALL($1::bigint[]) ORDER BY id LIMIT $2`,
       [this.unmarked, limit],
     );
     this.unmarked = [];
-    this.listening = false;
+    if (rows.length > 0) this.listening = false;
     return rows;
+  }
+
+  private async lowerFlag(client: Client): Promise<void> {
+    await client.query('UPDATE outbox_relay_state SET listening = false WHERE id = 1 AND listening');
+    this.listening = false;
   }
 
   private async publishBatch(client: Client): Promise<number> {
     const rows = await this.nextBatch(client, this.opts.batchSize);
+    if (rows.length > 0) this.recheckAfter = RECHECK_FIRST_MS;
     if (rows.length === 0) {
       this.observer.backlog?.(0);
       return 0;
@@ -228,25 +246,32 @@ export class OutboxRelay {
 
   /**
    * Sleeps until NOTIFY or the poll interval. Inserts notify only while `outbox_relay_state.listening` is raised (a
-   * NOTIFY serialises commits database-wide), so it is raised just for the sleep and lowered by the next batch query.
-   * `outbox_relay_listen` raises it once no writer is between its outbox insert and its commit, then checks the outbox:
-   * every row is either seen by that check or committed by a writer that read the raised flag and notifies.
+   * NOTIFY serialises commits database-wide), so it is raised when the outbox is found empty and lowered by the next
+   * batch query that finds rows. Raising it and looking at the outbox take one statement; the outbox is looked at again
+   * after RECHECK_FIRST_MS, doubling up to the poll interval, for rows whose writers read the flag before it was up.
    */
   private async waitForWork(client: Client): Promise<void> {
     this.listening = true;
-    let pending: boolean;
-    try {
-      const { rows } = await client.query<{ pending: boolean }>('SELECT outbox_relay_listen($1) AS pending', [
-        LISTEN_LOCK_WAIT_MS,
-      ]);
-      pending = rows[0]!.pending;
-    } catch (err) {
-      // lock_not_available: a writer holds its lock longer than a commit takes. Look again shortly.
-      if ((err as { code?: string }).code !== '55P03') throw err;
-      await this.idle(LISTEN_RETRY_MS);
-      return;
+    const { rows } = await client.query<{ pending: boolean }>(
+      `WITH raised AS (UPDATE outbox_relay_state SET listening = true WHERE id = 1 AND NOT listening)
+       SELECT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL) AS pending`,
+    );
+    if (rows[0]!.pending) return;
+    for (let wait = this.recheckAfter; ; wait *= 2) {
+      const woken = await this.idle(Math.min(wait, this.opts.pollIntervalMs));
+      if (woken || this.stopped || this.paused) {
+        this.recheckAfter = RECHECK_FIRST_MS;
+        return;
+      }
+      if (wait >= this.opts.pollIntervalMs) {
+        this.recheckAfter = this.opts.pollIntervalMs; // quiet: the run loop's next batch query is the poll
+        return;
+      }
+      const again = await client.query<{ pending: boolean }>(
+        'SELECT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL) AS pending',
+      );
+      if (again.rows[0]!.pending) return;
     }
-    if (!pending) await this.idle(this.opts.pollIntervalMs);
   }
 
   private async cleanupIfDue(client: Client): Promise<void> {
@@ -302,22 +327,23 @@ export class OutboxRelay {
     else this.woken = true;
   }
 
-  private idle(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+  /** Resolves true when woken (NOTIFY, resume, stop), false when `ms` passed. */
+  private idle(ms: number): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(true);
     if (this.woken && !this.paused) {
       this.woken = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
+      const timer = setTimeout(() => {
+        this.wake = null; // a later signal must be kept for the next idle, not spent on this finished one
+        resolve(false);
+      }, ms);
       this.wake = () => {
+        clearTimeout(timer);
         this.wake = null;
         this.woken = false;
-        done();
+        resolve(true);
       };
     });
   }

@@ -57,7 +57,7 @@ export async function withBufferedOutbox<T>(tx: Queryable, fn: () => Promise<T>)
 
 /**
  * The outbox INSERT as SQL text and parameters numbered from `firstParam`, for callers that fold it into a larger
- * single statement (a data-modifying CTE) to save round trips on a hot path. The rows travel as nine arrays, so the
+ * single statement (a data-modifying CTE) to save round trips on a hot path. The rows travel as eight arrays, so the
  * text is the same for any number of events (one prepared statement per call site).
  */
 export function outboxInsert(
@@ -77,7 +77,6 @@ export function outboxInsert(
     topics: [] as string[],
     payloads: [] as string[],
     headers: [] as string[],
-    createdAt: [] as string[],
   };
   for (const [i, e] of entries.entries()) {
     const topic = EVENTS[e.eventType as EventType]?.topic;
@@ -98,14 +97,15 @@ export function outboxInsert(
     columns.topics.push(topic);
     columns.payloads.push(JSON.stringify(e.payload));
     columns.headers.push(JSON.stringify(headers));
-    columns.createdAt.push(e.occurredAt);
   }
   const n = (i: number) => `$${firstParam + i}`;
-  // WITH ORDINALITY + ORDER BY: ids (the relay's publish order) follow the order of `entries`.
+  // WITH ORDINALITY + ORDER BY: ids (the relay's publish order) follow the order of `entries`. created_at is the
+  // time of the insert — the last write of its transaction, a moment before the commit (the event's own time is
+  // occurredAt, in the headers): the relay measures commit → publish lag from it, and the publish span starts there.
   const text = `INSERT INTO outbox (event_id, event_type, schema_version, aggregate_type, aggregate_id, topic, payload, headers, created_at)
-    SELECT v.event_id, v.event_type, v.schema_version, v.aggregate_type, v.aggregate_id, v.topic, v.payload, v.headers, v.created_at
-      FROM unnest(${n(0)}::uuid[], ${n(1)}::text[], ${n(2)}::int[], ${n(3)}::text[], ${n(4)}::text[], ${n(5)}::text[], ${n(6)}::jsonb[], ${n(7)}::jsonb[], ${n(8)}::timestamptz[])
-        WITH ORDINALITY AS v(event_id, event_type, schema_version, aggregate_type, aggregate_id, topic, payload, headers, created_at, ord)
+    SELECT v.event_id, v.event_type, v.schema_version, v.aggregate_type, v.aggregate_id, v.topic, v.payload, v.headers, clock_timestamp()
+      FROM unnest(${n(0)}::uuid[], ${n(1)}::text[], ${n(2)}::int[], ${n(3)}::text[], ${n(4)}::text[], ${n(5)}::text[], ${n(6)}::jsonb[], ${n(7)}::jsonb[])
+        WITH ORDINALITY AS v(event_id, event_type, schema_version, aggregate_type, aggregate_id, topic, payload, headers, ord)
      ${onlyIf ? `WHERE ${onlyIf}` : ''}
      ORDER BY v.ord`;
   return { text, values: Object.values(columns) };
