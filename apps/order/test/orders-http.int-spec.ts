@@ -316,8 +316,8 @@ describe('order HTTP API (real PostgreSQL)', () => {
     }>(app, 'GET', `/orders/${created.body.id}/timeline`);
     expect(res.status).toBe(200);
     const outbox = await withClient(db.url, (c) =>
-      c.query<{ event_id: string; headers: { traceparent?: string }; created_at: Date }>(
-        'SELECT event_id, headers, created_at FROM outbox WHERE aggregate_id = $1',
+      c.query<{ event_id: string; headers: { traceparent?: string; occurredAt: string } }>(
+        'SELECT event_id, headers FROM outbox WHERE aggregate_id = $1',
         [created.body.id],
       ),
     );
@@ -328,7 +328,7 @@ describe('order HTTP API (real PostgreSQL)', () => {
       orderId: created.body.id,
       correlationId: 'timeline-corr',
       status: 'PENDING',
-      startedAt: row.created_at.toISOString(),
+      startedAt: row.headers.occurredAt,
       traceIds: traceId ? [traceId] : [],
       events: [
         {
@@ -336,7 +336,7 @@ describe('order HTTP API (real PostgreSQL)', () => {
           eventId: row.event_id,
           eventType: 'OrderPlaced',
           service: 'order',
-          occurredAt: row.created_at.toISOString(),
+          occurredAt: row.headers.occurredAt,
           recordedAt: expect.any(String),
           sinceStartMs: 0,
           causationId: null,

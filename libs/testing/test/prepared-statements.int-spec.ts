@@ -136,7 +136,10 @@ describe('prepared statements (real PostgreSQL)', () => {
     for (let i = 10; i < REPLAN_FIRST_AFTER + 10; i++) await pool.query(text, [ids]);
     const fresh = await nameOf();
     expect(fresh).not.toBe(stale);
-    expect(await planOf(fresh)).toMatch(/Index (Only )?Scan using plan_probe_pkey/);
+    // An index scan or a bitmap scan of the primary key, depending on the cost estimates; no longer a full scan.
+    const plan = await planOf(fresh);
+    expect(plan).toMatch(/plan_probe_pkey/);
+    expect(plan).not.toMatch(/Seq Scan/);
   });
 
   it('a re-preparation inside a transaction leaves the transaction intact', async () => {
