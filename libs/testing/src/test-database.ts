@@ -23,11 +23,29 @@ export async function createTestDatabase(service: ServiceName): Promise<TestData
   return {
     name,
     url,
-    drop: () =>
-      withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(
-        () => undefined,
-      ),
+    drop: () => dropDatabase(adminUrl, name),
   };
+}
+
+/**
+ * Drops a suite's database once its sessions are gone. A backend outlives its client's `end()` by a moment, and
+ * `WITH (FORCE)` would terminate it — sending 57P01 to a client still closing, which a pool without an 'error'
+ * listener rethrows as an unhandled error in whichever test runs next. So wait for the sessions to leave (a plain
+ * DROP refuses while any is connected), and force only sessions a suite leaked.
+ */
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  await withClient(adminUrl, async (c) => {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}"`);
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '55006') throw err; // object_in_use: sessions still connected
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  });
 }
 
 export async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
