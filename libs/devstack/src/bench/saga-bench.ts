@@ -316,6 +316,14 @@ async function main(): Promise<void> {
       [new Date(started)],
     );
     const e2e = confirmed.rows.map((r) => r.updated.getTime() - r.created.getTime()).sort((a, b) => a - b);
+    // The measured window's two halves, by placement (or outbox insert) time: a figure that drifts between them is
+    // not a steady state (tables and indexes grow during a run, autovacuum comes by once a minute at most).
+    const midpoint = started + (loadEnded - started) / 2;
+    const e2eHalves: [number[], number[]] = [[], []];
+    for (const r of confirmed.rows) {
+      e2eHalves[r.created.getTime() < midpoint ? 0 : 1].push(r.updated.getTime() - r.created.getTime());
+    }
+    const lagHalves: [number[], number[]] = [[], []];
     const lastConfirmed = Math.max(...confirmed.rows.map((r) => r.updated.getTime()));
     const confirmedPerSec = confirmed.rows.length / ((lastConfirmed - started) / 1000);
     const lags: number[] = [];
@@ -329,8 +337,8 @@ async function main(): Promise<void> {
       await c.connect();
       // created_at is the outbox insert, the last write before the commit; published_at the relay's mark after the
       // broker's acknowledgement.
-      const rows = await c.query<{ lag: number; event_lag: number }>(
-        `SELECT extract(epoch FROM (published_at - created_at)) * 1000 AS lag,
+      const rows = await c.query<{ lag: number; event_lag: number; created_at: Date }>(
+        `SELECT created_at, extract(epoch FROM (published_at - created_at)) * 1000 AS lag,
                 extract(epoch FROM (published_at - (headers->>'occurredAt')::timestamptz)) * 1000 AS event_lag
            FROM outbox
           WHERE published_at IS NOT NULL AND created_at >= $1`,
@@ -338,6 +346,7 @@ async function main(): Promise<void> {
       );
       lags.push(...rows.rows.map((r) => Number(r.lag)));
       eventLags.push(...rows.rows.map((r) => Number(r.event_lag)));
+      for (const r of rows.rows) lagHalves[r.created_at.getTime() < midpoint ? 0 : 1].push(Number(r.lag));
       const stats = await c.query<{ deadlocks: string; rollbacks: string; commits: string }>(
         `SELECT deadlocks, xact_rollback AS rollbacks, xact_commit AS commits
            FROM pg_stat_database WHERE datname = current_database()`,
@@ -361,6 +370,11 @@ async function main(): Promise<void> {
     }
     lags.sort((a, b) => a - b);
     eventLags.sort((a, b) => a - b);
+    for (const half of [...e2eHalves, ...lagHalves]) half.sort((a, b) => a - b);
+    const halfFigures = (values: number[]) => ({
+      p50: Math.round(percentile(values, 50)),
+      p99: Math.round(percentile(values, 99)),
+    });
     await order.end();
     const figures = {
       tracing: args.tracing,
@@ -383,6 +397,10 @@ async function main(): Promise<void> {
       outboxLagP99Ms: Math.round(percentile(lags, 99)),
       eventToPublishP50Ms: Math.round(percentile(eventLags, 50)),
       eventToPublishP99Ms: Math.round(percentile(eventLags, 99)),
+      halves: {
+        e2eMs: e2eHalves.map(halfFigures),
+        outboxLagMs: lagHalves.map(halfFigures),
+      },
       contention,
       batching,
       cpuMsPerOrder: Object.fromEntries(
@@ -408,6 +426,12 @@ async function main(): Promise<void> {
     console.log(
       `outbox commit→publish lag: p50 ${figures.outboxLagP50Ms} ms, p99 ${figures.outboxLagP99Ms} ms` +
         ` (from the event's occurredAt: p50 ${figures.eventToPublishP50Ms} ms, p99 ${figures.eventToPublishP99Ms} ms)`,
+    );
+    const [e1, e2h] = [figures.halves.e2eMs[0]!, figures.halves.e2eMs[1]!];
+    const [l1, l2] = [figures.halves.outboxLagMs[0]!, figures.halves.outboxLagMs[1]!];
+    console.log(
+      `first half / second half of the window: placement→CONFIRMED p50 ${e1.p50} / ${e2h.p50} ms, p99 ${e1.p99} / ${e2h.p99} ms;` +
+        ` outbox lag p50 ${l1.p50} / ${l2.p50} ms, p99 ${l1.p99} / ${l2.p99} ms`,
     );
     for (const [db, c] of Object.entries(contention)) {
       const b = batching[db]!;
