@@ -23,7 +23,7 @@ import { OrderCommand } from './application/shared/order-command';
 import { OrderSagaStep } from './application/shared/order-saga-step';
 import { OrderConfig } from './config';
 import { PgTransactions } from './infrastructure/db/pg-transactions';
-import { SqlOrderRepository } from './infrastructure/sql/sql-order.repository';
+import { PLACEMENT_BATCHING, SqlOrderRepository } from './infrastructure/sql/sql-order.repository';
 import { OrdersController } from './interface/http/orders.controller';
 import { OrderSagaConsumer } from './interface/messaging/order-saga.consumer';
 import { OrderRunScope } from './interface/messaging/order-run-scope';
@@ -36,6 +36,7 @@ export class OrderAppModule {
       imports: serviceInfrastructure(config),
       controllers: [OrdersController, OrderSagaConsumer],
       providers: [
+        { provide: PLACEMENT_BATCHING, useValue: config.placement },
         { provide: ORDER_REPOSITORY, useClass: SqlOrderRepository },
         { provide: TRANSACTIONS, useClass: PgTransactions },
         { provide: CLOCK, useValue: { now: () => new Date() } },

@@ -10,6 +10,7 @@ export * from './health/health.module';
 export * from './logging/logger.module';
 export * from './db/transaction';
 export * from './db/prepared-statements';
+export * from './db/write-coalescer';
 export * from './messaging/envelope-factory';
 export * from './messaging/outbox';
 export * from './messaging/run-state';
