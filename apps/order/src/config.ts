@@ -1,6 +1,12 @@
 import { TOPICS } from '@ordermesh/contracts';
 import { IsInt, Max, Min } from 'class-validator';
-import { commonServiceConfig, CommonServiceConfig, EnvInt, loadEnv, ServiceEnv } from '@ordermesh/platform/config';
+import {
+  commonServiceConfig,
+  CommonServiceConfig,
+  EnvInt,
+  loadEnv,
+  ServiceEnv,
+} from '@ordermesh/platform/config';
 
 /** Every environment variable the order service reads (ServiceEnv lists the shared ones). The only reader of process.env. */
 class OrderEnv extends ServiceEnv {

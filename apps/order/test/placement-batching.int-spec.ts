@@ -42,7 +42,9 @@ describe('placing orders in batches (real PostgreSQL)', () => {
   it('writes every order of a batch as one statement per order would', async () => {
     const repo = batchingRepo();
     const handler = new PlaceOrderHandler(repo, clock, ids);
-    const commands = Array.from({ length: 30 }, (_, i) => command(randomUUID(), i % 3 ? null : `k-${randomUUID()}`));
+    const commands = Array.from({ length: 30 }, (_, i) =>
+      command(randomUUID(), i % 3 ? null : `k-${randomUUID()}`),
+    );
     const results = await Promise.all(commands.map((c) => handler.execute(c)));
 
     const stats = repo.placementStats();
@@ -144,7 +146,9 @@ describe('placing orders in batches (real PostgreSQL)', () => {
     const slotDone = repo.place(slot.order, slot.envelope, null); // takes the slot: the next four share a batch
     const outcomes = await Promise.all([
       repo.place(others[0]!.order, others[0]!.envelope, null),
-      repo.place(blocker.order, { ...blocker.envelope, eventId: first.envelope.eventId }, null).catch((e) => e),
+      repo
+        .place(blocker.order, { ...blocker.envelope, eventId: first.envelope.eventId }, null)
+        .catch((e) => e),
       repo.place(others[1]!.order, others[1]!.envelope, null),
       repo.place(others[2]!.order, others[2]!.envelope, null),
     ]);

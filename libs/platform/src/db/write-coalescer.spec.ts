@@ -51,7 +51,12 @@ describe('WriteCoalescer', () => {
       { maxBatch: 10, maxInFlight: 1 },
     );
     const first = coalescer.submit(1); // alone: the slot was free
-    const rest = [12, 13, 14].map((i) => coalescer.submit(i).then((v) => ({ v }), (e: Error) => ({ e: e.message })));
+    const rest = [12, 13, 14].map((i) =>
+      coalescer.submit(i).then(
+        (v) => ({ v }),
+        (e: Error) => ({ e: e.message }),
+      ),
+    );
     expect(await first).toBe(2);
     expect(await Promise.all(rest)).toEqual([{ v: 24 }, { e: '13 is refused' }, { v: 28 }]);
     expect(written).toEqual([[1], [12, 13, 14], [12], [13], [14]]);
@@ -78,7 +83,11 @@ describe('WriteCoalescer', () => {
   });
 
   it('refuses options that could never write', () => {
-    expect(() => new WriteCoalescer(async () => [], { maxBatch: 0, maxInFlight: 1 })).toThrow('maxBatch >= 1');
-    expect(() => new WriteCoalescer(async () => [], { maxBatch: 1, maxInFlight: 0 })).toThrow('maxInFlight >= 1');
+    expect(() => new WriteCoalescer(async () => [], { maxBatch: 0, maxInFlight: 1 })).toThrow(
+      'maxBatch >= 1',
+    );
+    expect(() => new WriteCoalescer(async () => [], { maxBatch: 1, maxInFlight: 0 })).toThrow(
+      'maxInFlight >= 1',
+    );
   });
 });

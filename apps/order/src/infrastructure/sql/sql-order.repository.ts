@@ -107,7 +107,12 @@ export class SqlOrderRepository implements OrderRepository {
       traceIds: [] as (string | null)[],
       spanIds: [] as (string | null)[],
     };
-    const l = { orderIds: [] as string[], lineNos: [] as number[], skus: [] as string[], quantities: [] as number[] };
+    const l = {
+      orderIds: [] as string[],
+      lineNos: [] as number[],
+      skus: [] as string[],
+      quantities: [] as number[],
+    };
     for (const { order, placed, claim } of placements) {
       const s = order.snapshot();
       const trace = parseTraceparent(placed.trace?.traceparent);
@@ -118,7 +123,9 @@ export class SqlOrderRepository implements OrderRepository {
       o.correlations.push(placed.correlationId);
       o.createdAt.push(s.createdAt.toISOString());
       o.eventIds.push(placed.eventId);
-      o.details.push(JSON.stringify({ lines: s.lines.length, units: s.lines.reduce((n, x) => n + x.quantity, 0) }));
+      o.details.push(
+        JSON.stringify({ lines: s.lines.length, units: s.lines.reduce((n, x) => n + x.quantity, 0) }),
+      );
       o.traceIds.push(trace?.traceId ?? null);
       o.spanIds.push(trace?.spanId ?? null);
       s.lines.forEach((line, i) => {
