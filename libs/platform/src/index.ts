@@ -14,6 +14,7 @@ export * from './db/write-coalescer';
 export * from './messaging/envelope-factory';
 export * from './messaging/outbox';
 export * from './messaging/run-state';
+export * from './messaging/run-gatherer';
 export * from './messaging/outbox-relay';
 export * from './messaging/event-processor';
 export * from './messaging/messaging.module';

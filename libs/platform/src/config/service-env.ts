@@ -38,8 +38,11 @@ export class ServiceEnv {
   @EnvInt() @IsInt() @Min(1) @Max(100) CONSUMER_MAX_ATTEMPTS = 8;
   @EnvInt() @IsInt() @Min(1) CONSUMER_RETRY_BASE_MS = 100;
   @EnvInt() @IsInt() @Min(1) CONSUMER_RETRY_MAX_MS = 5_000;
-  /** Partitions handled at the same time (order holds within each); more helps only where rows are not shared. */
-  @EnvInt() @IsInt() @Min(1) @Max(64) CONSUMER_CONCURRENCY = 3;
+  /**
+   * Partitions of one fetch handled at the same time; their messages form one run, one transaction (RunGatherer).
+   * The default covers two topics of 6 partitions, so one fetch is one transaction.
+   */
+  @EnvInt() @IsInt() @Min(1) @Max(64) CONSUMER_CONCURRENCY = 12;
   /** Most messages of one partition handled in one transaction. */
   @EnvInt() @IsInt() @Min(1) @Max(1_000) CONSUMER_MAX_BATCH = 100;
 

@@ -4,6 +4,7 @@ import { lastValueFrom, defaultIfEmpty } from 'rxjs';
 import { KafkaEventConsumer } from '../kafka/kafka-client';
 import { EventHandler, EventProcessor, HandlerContext } from './event-processor';
 import { MessagingFaults, MessagingRuntime } from './messaging.module';
+import { RunGatherer } from './run-gatherer';
 
 /**
  * Nest microservice strategy: handlers are declared with `@EventPattern('<EventType>')` and receive a
@@ -61,14 +62,15 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       this.processor.aroundBatch = this.runtime.batchScope;
       faults?.attach(this.processor);
       if (options.autoStart && options.consumes.length) {
+        // One fetch's partitions, delivered to concurrent workers, are handled as one run (one transaction).
+        const runs = new RunGatherer((messages, control) => this.processor!.processBatch(messages, control));
         await this.consumer.start({
           groupId: consumerName,
           topics: options.consumes,
           partitionsConsumedConcurrently: options.consumer.concurrency,
           maxBatch: options.consumer.maxBatch,
-          onMessages: async (messages, control) => {
-            await this.processor!.processBatch(faults ? faults.deliveries(messages) : messages, control);
-          },
+          onMessages: (messages, control) =>
+            runs.submit(faults ? faults.deliveries(messages) : messages, control),
         });
       }
       callback();
