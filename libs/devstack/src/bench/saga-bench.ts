@@ -33,6 +33,8 @@ interface Args {
   rate: number;
   /** Load pg_stat_statements and print the statements that cost PostgreSQL the most time. */
   pgStats: boolean;
+  /** Messaging off in every service: POST /orders and its commit only, no relay, no saga (the intake's own ceiling). */
+  intakeOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -42,6 +44,7 @@ function parseArgs(argv: string[]): Args {
     skus: 50,
     tracing: 'none',
     pgStats: false,
+    intakeOnly: false,
     rate: 0,
     warmupSec: 10,
   };
@@ -53,6 +56,10 @@ function parseArgs(argv: string[]): Args {
     }
     if (flag === '--pg-stats') {
       args.pgStats = true;
+      continue;
+    }
+    if (flag === '--intake-only') {
+      args.intakeOnly = true;
       continue;
     }
     if (flag === '--duration' && value > 0) args.durationSec = value;
@@ -160,6 +167,32 @@ async function pacedIntake(url: string, args: Args, body: (i: number) => string)
   };
 }
 
+type CpuByRole = ReturnType<typeof cpuDelta>;
+
+/** CPU per order placed, by process role, in all and in the kernel. */
+function perOrder(cpu: CpuByRole, orders: number) {
+  const per = (pick: (c: CpuByRole[string]) => number) =>
+    Object.fromEntries(
+      Object.entries(cpu).map(([role, c]) => [role, round1((pick(c) * 1000) / Math.max(1, orders))]),
+    );
+  return { cpuMsPerOrder: per((c) => c.totalSec), kernelCpuMsPerOrder: per((c) => c.kernelSec) };
+}
+
+function printCpu(
+  heading: string,
+  f: { cpuMsPerOrder: Record<string, number>; kernelCpuMsPerOrder: Record<string, number> },
+): void {
+  console.log(`${heading}, ms per order placed:`);
+  const totalMs = Object.values(f.cpuMsPerOrder).reduce((a, b) => a + b, 0);
+  for (const [role, ms] of Object.entries(f.cpuMsPerOrder).sort((a, b) => b[1] - a[1])) {
+    const kernel = f.kernelCpuMsPerOrder[role] ?? 0;
+    console.log(
+      `  ${role.padEnd(18)} ${ms.toFixed(1).padStart(6)} ms  (${((100 * ms) / totalMs).toFixed(0).padStart(2)} %; in the kernel ${kernel.toFixed(1)} ms)`,
+    );
+  }
+  console.log(`  ${'total'.padEnd(18)} ${totalMs.toFixed(1).padStart(6)} ms`);
+}
+
 async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const c = new Client({ connectionString: url });
   await c.connect();
@@ -221,6 +254,7 @@ async function main(): Promise<void> {
       INVENTORY_PORT: String(ports.inventory),
       PAYMENT_PORT: String(ports.payment),
       LOG_LEVEL: 'warn',
+      ...(args.intakeOnly ? { MESSAGING_ENABLED: 'false' } : {}),
       ...(args.pgStats
         ? {
             ORDERMESH_PG_SETTINGS:
@@ -266,7 +300,7 @@ async function main(): Promise<void> {
     let n = 0;
     if (args.warmupSec > 0) {
       await load({ ...args, durationSec: args.warmupSec });
-      await drained(pgUrlFor('order'), 120_000);
+      if (!args.intakeOnly) await drained(pgUrlFor('order'), 120_000);
       for (const db of DATABASES) await withClient(pgUrl(db), (c) => c.query('SELECT pg_stat_reset()'));
       console.log(`warmed up for ${args.warmupSec}s (not measured)`);
     }
@@ -289,6 +323,46 @@ async function main(): Promise<void> {
     console.log(
       `intake: ${intake.rps} req/s, p50 ${intake.p50} ms, p99 ${intake.p99} ms, non-2xx ${intake.non2xx}, errors ${intake.errors}`,
     );
+    const cpuSince = () => {
+      const cpu = cpuDelta(cpuBefore, cpuByRole(stack.pid!));
+      const benchCpu = process.cpuUsage(benchCpuBefore);
+      cpu['bench client'] = {
+        totalSec: (benchCpu.user + benchCpu.system) / 1e6,
+        kernelSec: benchCpu.system / 1e6,
+      };
+      const machineAfter = machineCpu();
+      return {
+        cpu,
+        wallSec: (Date.now() - started) / 1000,
+        busyPct: Math.round(
+          (100 * (machineAfter.busySec - machineBefore.busySec)) /
+            Math.max(0.01, machineAfter.totalSec - machineBefore.totalSec),
+        ),
+      };
+    };
+    if (args.intakeOnly) {
+      const used = cpuSince();
+      const figures = {
+        mode: 'intake-only',
+        durationSec: args.durationSec,
+        connections: args.connections,
+        offeredRate: args.rate || null,
+        ordersPlaced: intake.total,
+        intakeRps: intake.rps,
+        intakeP50Ms: intake.p50,
+        intakeP99Ms: intake.p99,
+        non2xx: intake.non2xx,
+        ...perOrder(used.cpu, intake.total),
+        machineBusyPct: used.busyPct,
+      };
+      printCpu(
+        `CPU during the load (${used.wallSec.toFixed(0)} s wall, machine ${used.busyPct} % busy)`,
+        figures,
+      );
+      if (args.pgStats) await printStatementCosts(pgUrl, intake.total);
+      console.log(JSON.stringify(figures));
+      return;
+    }
 
     // Let the saga drain, then read the outcome from the order database.
     const order = new Client({ connectionString: pgUrl('order') });
@@ -303,14 +377,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
     }
     // CPU from the first request until the saga drained, per process role: where an order's cost lands.
-    const cpu = cpuDelta(cpuBefore, cpuByRole(stack.pid!));
-    const benchCpu = process.cpuUsage(benchCpuBefore);
-    cpu['bench client'] = {
-      totalSec: (benchCpu.user + benchCpu.system) / 1e6,
-      kernelSec: benchCpu.system / 1e6,
-    };
-    const machineAfter = machineCpu();
-    const wallSec = (Date.now() - started) / 1000;
+    const { cpu, wallSec, busyPct } = cpuSince();
     const confirmed = await order.query<{ created: Date; updated: Date }>(
       `SELECT created_at AS created, updated_at AS updated FROM orders WHERE status = 'CONFIRMED' AND created_at >= $1`,
       [new Date(started)],
@@ -403,22 +470,8 @@ async function main(): Promise<void> {
       },
       contention,
       batching,
-      cpuMsPerOrder: Object.fromEntries(
-        Object.entries(cpu).map(([role, c]) => [
-          role,
-          round1((c.totalSec * 1000) / Math.max(1, intake.total)),
-        ]),
-      ),
-      kernelCpuMsPerOrder: Object.fromEntries(
-        Object.entries(cpu).map(([role, c]) => [
-          role,
-          round1((c.kernelSec * 1000) / Math.max(1, intake.total)),
-        ]),
-      ),
-      machineBusyPct: Math.round(
-        (100 * (machineAfter.busySec - machineBefore.busySec)) /
-          Math.max(0.01, machineAfter.totalSec - machineBefore.totalSec),
-      ),
+      ...perOrder(cpu, intake.total),
+      machineBusyPct: busyPct,
     };
     console.log(
       `confirmed: ${figures.confirmed} (${figures.confirmedPerSec}/s), placement→CONFIRMED p50 ${figures.e2eP50Ms} ms, p99 ${figures.e2eP99Ms} ms`,
@@ -439,17 +492,10 @@ async function main(): Promise<void> {
         `${db}: ${c.commits} commits, ${c.rollbacks} rollbacks, ${c.deadlocks} deadlocks; consumed ${b.messages} events in ${b.transactions} transactions (${(b.messages / Math.max(1, b.transactions)).toFixed(1)} per transaction)`,
       );
     }
-    console.log(
-      `CPU from the first request to the drained saga (${wallSec.toFixed(0)} s wall, machine ${figures.machineBusyPct} % busy), ms per order placed:`,
+    printCpu(
+      `CPU from the first request to the drained saga (${wallSec.toFixed(0)} s wall, machine ${busyPct} % busy)`,
+      figures,
     );
-    const totalMs = Object.values(figures.cpuMsPerOrder).reduce((a, b) => a + b, 0);
-    for (const [role, ms] of Object.entries(figures.cpuMsPerOrder).sort((a, b) => b[1] - a[1])) {
-      const kernel = figures.kernelCpuMsPerOrder[role] ?? 0;
-      console.log(
-        `  ${role.padEnd(18)} ${ms.toFixed(1).padStart(6)} ms  (${((100 * ms) / totalMs).toFixed(0).padStart(2)} %; in the kernel ${kernel.toFixed(1)} ms)`,
-      );
-    }
-    console.log(`  ${'total'.padEnd(18)} ${totalMs.toFixed(1).padStart(6)} ms`);
     if (args.pgStats) await printStatementCosts(pgUrl, intake.total);
     if (sink) {
       // Spans leave the services in batches every few seconds; wait for the last ones.
