@@ -1,4 +1,4 @@
-import { eventually, SagaStack } from '@ordermesh/testing';
+import { eventually, SagaStack, withClient } from '@ordermesh/testing';
 import { startStack } from './stack';
 import {
   createProduct,
@@ -141,6 +141,37 @@ describe('order saga (end to end)', () => {
     await stack.startService('payment');
     await orderReaches(stack, id, 'CONFIRMED');
     expect(await paymentsOf(stack, id)).toEqual([expect.objectContaining({ status: 'AUTHORIZED' })]);
+  });
+
+  it("handles a fetch's partitions as one run: fewer transactions than partitions (RunGatherer)", async () => {
+    const sku = newSku();
+    await createProduct(stack, sku, 100);
+    await stack.stopService('inventory');
+    // Spread over order.events' partitions (key = order id) while nobody consumes them, so the next fetch holds many.
+    const ids = await Promise.all(
+      Array.from({ length: 24 }, () => placeOrder(stack, [{ sku, quantity: 1 }])),
+    );
+    await stack.startService('inventory');
+    await Promise.all(ids.map((id) => orderReaches(stack, id, 'CONFIRMED')));
+    const placed = await withClient(stack.databases.order.url, (c) =>
+      c.query<{ event_id: string }>(
+        `SELECT event_id FROM outbox WHERE event_type = 'OrderPlaced' AND aggregate_id = ANY($1::text[])`,
+        [ids],
+      ),
+    );
+    expect(placed.rows).toHaveLength(ids.length);
+    const rows = await withClient(stack.databases.inventory.url, (c) =>
+      c.query<{ partitions: number; transactions: number }>(
+        // Events handled in one transaction share its start time (processed_at = now()).
+        `SELECT count(DISTINCT partition)::int AS partitions, count(DISTINCT processed_at)::int AS transactions
+           FROM processed_messages WHERE event_id = ANY($1::uuid[])`,
+        [placed.rows.map((r) => r.event_id)],
+      ),
+    );
+    const { partitions, transactions } = rows.rows[0]!;
+    expect(partitions).toBeGreaterThan(1);
+    // A run that could not span partitions would need at least one transaction per partition.
+    expect(transactions).toBeLessThan(partitions);
   });
 
   it('sells the last 3 units to exactly 3 of 20 concurrent orders', async () => {

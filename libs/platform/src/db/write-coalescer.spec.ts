@@ -63,6 +63,24 @@ describe('WriteCoalescer', () => {
     expect(coalescer.stats().isolations).toBe(1);
   });
 
+  it('reports a failure that would fail every item to all callers at once when told not to isolate it', async () => {
+    const written: number[][] = [];
+    const coalescer = new WriteCoalescer(
+      async (items: number[]) => {
+        written.push(items);
+        if (items.length > 1) throw Object.assign(new Error('connection lost'), { code: 'ECONNRESET' });
+        return items;
+      },
+      { maxBatch: 10, maxInFlight: 1, isolate: (err) => (err as { code?: string }).code !== 'ECONNRESET' },
+    );
+    const first = coalescer.submit(0);
+    const rest = [1, 2, 3].map((i) => coalescer.submit(i).catch((e: Error) => e.message));
+    await first;
+    expect(await Promise.all(rest)).toEqual(['connection lost', 'connection lost', 'connection lost']);
+    expect(written).toEqual([[0], [1, 2, 3]]);
+    expect(coalescer.stats().isolations).toBe(0);
+  });
+
   it('rejects an item whose write fails on its own, and keeps serving the next ones', async () => {
     let fail = true;
     const coalescer = new WriteCoalescer(

@@ -3,6 +3,11 @@ export interface WriteCoalescerOptions {
   maxBatch: number;
   /** Batches written at the same time; items arriving while all are busy wait and travel together in the next one. */
   maxInFlight: number;
+  /**
+   * Whether a failed batch is worth writing again item by item (default: always). Errors that would fail every item
+   * alike (the database unreachable) are better reported to all callers at once.
+   */
+  isolate?: (err: unknown) => boolean;
 }
 
 export interface WriteCoalescerStats {
@@ -72,7 +77,10 @@ export class WriteCoalescer<I, O> {
       if (results.length !== batch.length)
         throw new Error(`writeBatch returned ${results.length} results for ${batch.length} items`);
     } catch (err) {
-      if (batch.length === 1) return batch[0]!.reject(err);
+      if (batch.length === 1 || this.options.isolate?.(err) === false) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
       // All-or-nothing, so nothing of the batch was written: each item again alone, its own error to its own caller.
       this.counts.isolations++;
       for (const p of batch) {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
 import {
+  isConnectionError,
   outboxInsert,
   OutboxEntry,
   parseTraceparent,
@@ -64,7 +65,11 @@ export class SqlOrderRepository implements OrderRepository {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Optional() @Inject(PLACEMENT_BATCHING) batching: WriteCoalescerOptions = ONE_BY_ONE,
   ) {
-    this.placements = new WriteCoalescer((batch) => this.placeMany(batch), batching);
+    // A lost connection would fail each order alone just the same: only other errors are worth isolating.
+    this.placements = new WriteCoalescer((batch) => this.placeMany(batch), {
+      ...batching,
+      isolate: (err) => !isConnectionError(err),
+    });
   }
 
   async place(
