@@ -323,6 +323,16 @@ async function main(): Promise<void> {
     console.log(
       `intake: ${intake.rps} req/s, p50 ${intake.p50} ms, p99 ${intake.p99} ms, non-2xx ${intake.non2xx}, errors ${intake.errors}`,
     );
+    const intakeFigures = {
+      durationSec: args.durationSec,
+      connections: args.connections,
+      offeredRate: args.rate || null,
+      ordersPlaced: intake.total,
+      intakeRps: intake.rps,
+      intakeP50Ms: intake.p50,
+      intakeP99Ms: intake.p99,
+      non2xx: intake.non2xx,
+    };
     const cpuSince = () => {
       const cpu = cpuDelta(cpuBefore, cpuByRole(stack.pid!));
       const benchCpu = process.cpuUsage(benchCpuBefore);
@@ -344,14 +354,7 @@ async function main(): Promise<void> {
       const used = cpuSince();
       const figures = {
         mode: 'intake-only',
-        durationSec: args.durationSec,
-        connections: args.connections,
-        offeredRate: args.rate || null,
-        ordersPlaced: intake.total,
-        intakeRps: intake.rps,
-        intakeP50Ms: intake.p50,
-        intakeP99Ms: intake.p99,
-        non2xx: intake.non2xx,
+        ...intakeFigures,
         ...perOrder(used.cpu, intake.total),
         machineBusyPct: used.busyPct,
       };
@@ -446,14 +449,7 @@ async function main(): Promise<void> {
     const figures = {
       tracing: args.tracing,
       spanBytesExported: sink?.bytes() ?? 0,
-      durationSec: args.durationSec,
-      connections: args.connections,
-      offeredRate: args.rate || null,
-      ordersPlaced: intake.total,
-      intakeRps: intake.rps,
-      intakeP50Ms: intake.p50,
-      intakeP99Ms: intake.p99,
-      non2xx: intake.non2xx,
+      ...intakeFigures,
       confirmed: confirmed.rows.length,
       stillPending: pending,
       confirmedPerSec: Math.round(confirmedPerSec),
