@@ -262,3 +262,46 @@ describe('EventProcessor: batch scope and duplicates within a run', () => {
     ]);
   });
 });
+
+describe('EventProcessor: a failed run is replayed in halves', () => {
+  it('isolates a poison message of a long run with a few transactions, keeping every outcome and the order', async () => {
+    const { pool, statements } = fakePool();
+    const messages = Array.from({ length: 20 }, (_, i) => {
+      const { message } = messageFor('OrderCancelled');
+      return { ...message, offset: String(i) };
+    });
+    const poisonId = (JSON.parse(messages[12]!.value!.toString()) as { eventId: string }).eventId;
+    const handled: string[] = [];
+    const dlq: OutboundMessage[] = [];
+    const processor = new EventProcessor(
+      pool,
+      'payment-service',
+      new Map<string, EventHandler>([
+        [
+          'OrderCancelled',
+          async ({ envelope }) => {
+            if (envelope.eventId === poisonId) throw new Error('always fails');
+            handled.push(envelope.eventId);
+          },
+        ],
+      ]),
+      { publish: async (m) => void dlq.push(...m) },
+      policy,
+    );
+
+    const outcomes = await processor.processBatch(messages);
+
+    expect(outcomes).toEqual(messages.map((_, i) => (i === 12 ? 'dead-lettered' : 'handled')));
+    expect(dlq).toHaveLength(1);
+    // Committed in message order: every handler call of a rolled-back attempt is repeated later, never reordered.
+    const committedOrder = messages
+      .map((m) => (JSON.parse(m.value!.toString()) as { eventId: string }).eventId)
+      .filter((id) => id !== poisonId);
+    expect([...new Set(handled)]).toEqual(committedOrder);
+    // 20 → [0..10) one run, [10..20) fails → [10..15) fails → 5 one by one, [15..20) one run; not 20 single ones.
+    const begins = statements.filter((s) => s === 'BEGIN').length;
+    expect(begins).toBeLessThan(15);
+    // Two runs and the four good messages of [10..15) commit; the poison message's attempts all roll back.
+    expect(statements.filter((s) => s === 'COMMIT').length).toBe(2 + 4);
+  });
+});

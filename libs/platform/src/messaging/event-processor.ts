@@ -60,6 +60,9 @@ export interface DeliveryControl {
   isRunning(): boolean;
 }
 
+/** A failed run no longer than this is replayed message by message; a longer one is halved (see `replay`). */
+const REPLAY_ONE_BY_ONE = 8;
+
 const ALWAYS_RUNNING: DeliveryControl = { heartbeat: async () => undefined, isRunning: () => true };
 
 export interface RetryPolicy {
@@ -133,8 +136,8 @@ export class EventProcessor {
   /**
    * Handles messages of ONE partition, in order, sharing one transaction: one commit (one fsync) for the whole run
    * instead of one per message. Each message still gets its own inbox row and its own handler call. If anything in
-   * the run fails, the transaction rolls back and the run is replayed message by message through `process`, which
-   * owns retries and dead-lettering — so batching changes cost, never outcomes or order.
+   * the run fails, the transaction rolls back and the run is replayed in halves, down to message by message through
+   * `process`, which owns retries and dead-lettering — so batching changes cost, never outcomes or order.
    */
   async processBatch(
     messages: InboundMessage[],
@@ -153,7 +156,7 @@ export class EventProcessor {
       }
       const result = parseEnvelope(message.value ?? Buffer.alloc(0));
       // Anything that needs the DLQ takes the one-by-one path, which knows how to report it.
-      if (!result.ok) return this.processEach(messages, control);
+      if (!result.ok) return this.replay(messages, control);
       if (this.handlers.has(result.envelope.eventType)) {
         work.push({ index, envelope: result.envelope, message });
       } else {
@@ -206,7 +209,7 @@ export class EventProcessor {
         unit.span.setAttribute('ordermesh.batch_rolled_back', true);
         unit.span.end();
       }
-      return this.processEach(messages, control);
+      return this.replay(messages, control);
     }
     reportIgnored();
     const perMessage = (Date.now() - started) / work.length;
@@ -273,6 +276,18 @@ export class EventProcessor {
       [this.consumer, envelope.eventId, envelope.eventType, message.topic, message.partition, message.offset],
     );
     return rowCount === 1;
+  }
+
+  /**
+   * A failed (or DLQ-bound) run again: halves in order, each as a run of its own, down to REPLAY_ONE_BY_ONE messages,
+   * which go one by one through `process` (retries, dead-lettering). One bad message in a long run (a fetch's runs
+   * span partitions) then costs a few transactions more, not one per message of the run; the order is unchanged.
+   */
+  private async replay(messages: InboundMessage[], control: DeliveryControl): Promise<ProcessOutcome[]> {
+    if (messages.length <= REPLAY_ONE_BY_ONE) return this.processEach(messages, control);
+    const half = Math.ceil(messages.length / 2);
+    const first = await this.processBatch(messages.slice(0, half), control);
+    return [...first, ...(await this.processBatch(messages.slice(half), control))];
   }
 
   private async processEach(messages: InboundMessage[], control: DeliveryControl): Promise<ProcessOutcome[]> {
