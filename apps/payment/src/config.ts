@@ -12,6 +12,8 @@ import {
 /** Every environment variable the payment service reads (ServiceEnv lists the shared ones). The only reader of process.env. */
 class PaymentEnv extends ServiceEnv {
   override HTTP_PORT = 3002;
+  /** Authorizations wait on the gateway: partitions run side by side, so one slow call does not hold the others. */
+  override CONSUMER_MERGE_PARTITIONS = false;
   /** The mock gateway declines authorizations above this amount (minor units). */
   @EnvInt() @IsInt() @Min(0) GATEWAY_AUTHORIZATION_LIMIT = 1_000_000;
   /** Simulated gateway latency per call. */

@@ -43,6 +43,11 @@ export class ServiceEnv {
    * The default covers two topics of 6 partitions, so one fetch is one transaction.
    */
   @EnvInt() @IsInt() @Min(1) @Max(64) CONSUMER_CONCURRENCY = 12;
+  /**
+   * false: each partition's batch is a run of its own and up to CONSUMER_CONCURRENCY run at once — for a service whose
+   * reactions wait on a remote call (payment's gateway), which one merged run would make one after another.
+   */
+  @EnvBoolean() @IsBoolean() CONSUMER_MERGE_PARTITIONS = true;
   /** Most messages of one partition handled in one transaction. */
   @EnvInt() @IsInt() @Min(1) @Max(1_000) CONSUMER_MAX_BATCH = 100;
 
@@ -108,7 +113,11 @@ export function commonServiceConfig(
         baseDelayMs: e.CONSUMER_RETRY_BASE_MS,
         maxDelayMs: e.CONSUMER_RETRY_MAX_MS,
       },
-      consumer: { concurrency: e.CONSUMER_CONCURRENCY, maxBatch: e.CONSUMER_MAX_BATCH },
+      consumer: {
+        concurrency: e.CONSUMER_CONCURRENCY,
+        maxBatch: e.CONSUMER_MAX_BATCH,
+        mergePartitions: e.CONSUMER_MERGE_PARTITIONS,
+      },
     },
     chaos: { enabled: e.CHAOS_ENABLED, adminToken: e.ADMIN_TOKEN ?? null, seed: e.CHAOS_SEED ?? 0 },
   };

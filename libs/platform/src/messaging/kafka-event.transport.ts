@@ -2,7 +2,13 @@ import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom, defaultIfEmpty } from 'rxjs';
 import { KafkaEventConsumer } from '../kafka/kafka-client';
-import { EventHandler, EventProcessor, HandlerContext } from './event-processor';
+import {
+  DeliveryControl,
+  EventHandler,
+  EventProcessor,
+  HandlerContext,
+  InboundMessage,
+} from './event-processor';
 import { MessagingFaults, MessagingRuntime } from './messaging.module';
 import { RunGatherer } from './run-gatherer';
 
@@ -63,14 +69,17 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       faults?.attach(this.processor);
       if (options.autoStart && options.consumes.length) {
         // One fetch's partitions, delivered to concurrent workers, are handled as one run (one transaction).
-        const runs = new RunGatherer((messages, control) => this.processor!.processBatch(messages, control));
+        const processRun = (messages: InboundMessage[], control: DeliveryControl) =>
+          this.processor!.processBatch(faults ? faults.deliveries(messages) : messages, control);
+        const runs = options.consumer.mergePartitions ? new RunGatherer(processRun) : null;
         await this.consumer.start({
           groupId: consumerName,
           topics: options.consumes,
           partitionsConsumedConcurrently: options.consumer.concurrency,
           maxBatch: options.consumer.maxBatch,
-          onMessages: (messages, control) =>
-            runs.submit(faults ? faults.deliveries(messages) : messages, control),
+          onMessages: async (messages, control) => {
+            await (runs ? runs.submit(messages, control) : processRun(messages, control));
+          },
         });
       }
       callback();

@@ -35,7 +35,7 @@ export interface MessagingOptions {
   consumes: string[];
   relay: Omit<OutboxRelayOptions, 'databaseUrl' | 'lockKey'>;
   retry: RetryPolicy;
-  consumer: { concurrency: number; maxBatch: number };
+  consumer: { concurrency: number; maxBatch: number; mergePartitions: boolean };
   /** Start the relay and consumers (tests of a single component may turn this off). */
   autoStart: boolean;
 }
