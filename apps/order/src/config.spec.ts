@@ -24,3 +24,12 @@ describe('order service configuration', () => {
     });
   });
 });
+
+describe('order service consumption', () => {
+  it('merges the partitions of a fetch into one run by default', () => {
+    expect(loadOrderConfig(base).messaging.consumer).toMatchObject({
+      concurrency: 12,
+      mergePartitions: true,
+    });
+  });
+});
