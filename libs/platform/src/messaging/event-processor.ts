@@ -112,8 +112,8 @@ export class EventProcessor {
    * Wraps the handlers of a batch inside its transaction, with every envelope of the run: e.g. to take the row locks
    * the handlers will need in one global order first (each handler locks in order, but a run of them would not, and
    * could deadlock), or to load the run's aggregates with one query and write them back with one statement after
-   * the handlers ran. Must call `run` once and return its result; a throw rolls the run back (then replayed one
-   * by one, without the scope).
+   * the handlers ran. Must call `run` once and return its result; a throw rolls the run back (then replayed in
+   * halves, each a run with the scope again, and below 8 messages one by one without it).
    */
   aroundBatch: BatchScope | null = null;
   /** Chaos/test hook: runs after the effect committed, before the offset is committed. */

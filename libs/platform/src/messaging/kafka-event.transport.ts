@@ -68,7 +68,8 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       this.processor.aroundBatch = this.runtime.batchScope;
       faults?.attach(this.processor);
       if (options.autoStart && options.consumes.length) {
-        // One fetch's partitions, delivered to concurrent workers, are handled as one run (one transaction).
+        // Merging (the default): one fetch's partitions, delivered to concurrent workers, are one run (one transaction).
+        // Otherwise each partition's batch is a run of its own, up to `concurrency` at once.
         const processRun = (messages: InboundMessage[], control: DeliveryControl) =>
           this.processor!.processBatch(faults ? faults.deliveries(messages) : messages, control);
         const runs = options.consumer.mergePartitions ? new RunGatherer(processRun) : null;

@@ -25,7 +25,7 @@ export class RunGatherer {
     private readonly processRun: (messages: InboundMessage[], control: DeliveryControl) => Promise<unknown>,
   ) {}
 
-  /** Resolves once the run holding these messages has been processed (committed, or replayed one by one). */
+  /** Resolves once the run holding these messages has been processed (committed, or replayed in halves down to one by one). */
   submit(messages: InboundMessage[], control: DeliveryControl): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ messages, control, resolve, reject });
