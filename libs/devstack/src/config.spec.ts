@@ -23,6 +23,13 @@ describe('loadDevStackConfig', () => {
     expect(loadDevStackConfig({ ORDER_DATABASE_URL: urls.ORDER_DATABASE_URL }).externalDatabases).toBeNull();
   });
 
+  it('runs on the embedded broker unless ORDERMESH_KAFKA says apache, and refuses any other broker', () => {
+    expect(loadDevStackConfig({}).kafka.kind).toBe('embedded');
+    const apache = loadDevStackConfig({ ORDERMESH_KAFKA: 'apache', JAVA_HOME: '/opt/jdk' }).kafka;
+    expect(apache).toMatchObject({ kind: 'apache', port: 9092, controllerPort: 9093, javaHome: '/opt/jdk' });
+    expect(() => loadDevStackConfig({ ORDERMESH_KAFKA: 'redpanda' })).toThrow(/ORDERMESH_KAFKA/);
+  });
+
   it('fails fast naming a bad port', () => {
     expect(() => loadDevStackConfig({ ORDER_PORT: 'http' })).toThrow(/ORDER_PORT/);
   });

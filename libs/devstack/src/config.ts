@@ -8,12 +8,19 @@ import {
   loadEnv,
   LogLevel,
 } from '@ordermesh/platform';
+import { KAFKA_KINDS, KafkaKind } from './kafka/kafka-broker';
 
 /** Settings of the local stack (`npm start`, `npm run db:migrate`). The only place the dev tools read process.env. */
 class DevStackEnv {
   @IsString() ORDERMESH_DATA_DIR = '.data';
   @IsPort() ORDERMESH_PG_PORT = 55432;
+  /** Which Kafka the stack runs on: the embedded broker, or Apache Kafka on the JVM (jars resolved with Maven). */
+  @IsIn(KAFKA_KINDS) ORDERMESH_KAFKA: KafkaKind = 'embedded';
   @IsPort() KAFKA_PORT = 9092;
+  /** Apache Kafka's KRaft controller listener (ORDERMESH_KAFKA=apache only). */
+  @IsPort() KAFKA_CONTROLLER_PORT = 9093;
+  /** The JDK Apache Kafka runs on; default: `java` from PATH. */
+  @IsOptional() @IsString() JAVA_HOME?: string;
   @EnvInt() @IsInt() @Min(1) @Max(64) KAFKA_PARTITIONS = 6;
   @IsPort() ORDER_PORT = 3000;
   @IsPort() INVENTORY_PORT = 3001;
@@ -35,7 +42,7 @@ class DevStackEnv {
 export interface DevStackConfig {
   dataDir: string;
   postgresPort: number;
-  kafka: { port: number; partitions: number };
+  kafka: { kind: KafkaKind; port: number; controllerPort: number; partitions: number; javaHome?: string };
   ports: { order: number; inventory: number; payment: number };
   logLevel: LogLevel;
   chaosEnabled: boolean;
@@ -55,7 +62,13 @@ export function loadDevStackConfig(env: Record<string, string | undefined> = pro
   return {
     dataDir: e.ORDERMESH_DATA_DIR,
     postgresPort: e.ORDERMESH_PG_PORT,
-    kafka: { port: e.KAFKA_PORT, partitions: e.KAFKA_PARTITIONS },
+    kafka: {
+      kind: e.ORDERMESH_KAFKA,
+      port: e.KAFKA_PORT,
+      controllerPort: e.KAFKA_CONTROLLER_PORT,
+      partitions: e.KAFKA_PARTITIONS,
+      javaHome: e.JAVA_HOME || undefined,
+    },
     ports: { order: e.ORDER_PORT, inventory: e.INVENTORY_PORT, payment: e.PAYMENT_PORT },
     logLevel: e.LOG_LEVEL,
     chaosEnabled: e.CHAOS_ENABLED,

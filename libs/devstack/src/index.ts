@@ -4,3 +4,4 @@ export * from './postgres-cluster';
 export * from './stack';
 export * from './workspace';
 export * from './verify';
+export * from './kafka';

@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { applyMigrations } from '@ordermesh/platform';
-import { RunningBroker, startBroker } from '@ordermesh/embedded-kafka';
 import { DevStackConfig } from './config';
+import { KafkaBroker, startKafkaBroker } from './kafka/kafka-broker';
 import { PostgresCluster, startPostgresCluster } from './postgres-cluster';
 import { migrationsDir, SERVICES, ServiceName, workspaceRoot } from './workspace';
 
@@ -15,13 +15,13 @@ export interface ServiceProcess {
 
 export interface RunningStack {
   postgres: PostgresCluster;
-  broker: RunningBroker;
+  broker: KafkaBroker;
   services: ServiceProcess[];
   databaseUrls: Record<ServiceName, string>;
   stop(): Promise<void>;
   /** SIGKILLs one service (if it still runs) and spawns it again with the same environment; `child` is replaced. */
   restartService(name: ServiceName): Promise<ServiceProcess>;
-  /** Stops the broker and starts it again on the same port and data directory (clients reconnect by themselves). */
+  /** Stops the broker (the JVM, on Apache Kafka) and starts it again on the same port and data directory. */
   restartBroker(): Promise<void>;
 }
 
@@ -71,19 +71,24 @@ export async function startStack(
 ): Promise<RunningStack> {
   const root = workspaceRoot();
   const { postgres, databaseUrls } = await startDatabases(config, log);
-  const brokerOptions = {
-    port: config.kafka.port,
-    dataDir: path.resolve(root, config.dataDir, 'kafka'),
-    defaultPartitions: config.kafka.partitions,
-  };
-  let broker: RunningBroker;
+  // Each broker keeps its own data directory: their on-disk formats have nothing in common.
+  const kafkaDir = path.join(config.dataDir, config.kafka.kind === 'apache' ? 'kafka-apache' : 'kafka');
+  let broker: KafkaBroker;
   try {
-    broker = await startBroker(brokerOptions);
+    broker = await startKafkaBroker({
+      kind: config.kafka.kind,
+      port: config.kafka.port,
+      controllerPort: config.kafka.controllerPort,
+      dataDir: path.resolve(root, kafkaDir),
+      defaultPartitions: config.kafka.partitions,
+      javaHome: config.kafka.javaHome,
+      log: (line) => log(`  kafka     ${line}`),
+    });
   } catch (err) {
     await postgres.stop();
     throw err;
   }
-  log(`  kafka     embedded broker on ${broker.address} (data: ${path.join(config.dataDir, 'kafka')})`);
+  log(`  kafka     ${broker.label} on ${broker.address} (data: ${kafkaDir})`);
 
   const spawnService = (name: ServiceName): ChildProcess => {
     const out = options.output?.(name) ?? 'inherit';
@@ -125,13 +130,8 @@ export async function startStack(
     s.child = spawnService(name);
     return s;
   };
-  const restartBroker = async (): Promise<void> => {
-    await broker.stop();
-    // Same port (config.kafka.port is fixed), so the services' KAFKA_BROKERS still points at it; the object others
-    // hold stays valid and now stops the new instance.
-    const again = await startBroker({ ...brokerOptions, port: broker.port });
-    broker.stop = again.stop;
-  };
+  // Same port, so the services' KAFKA_BROKERS still points at it.
+  const restartBroker = (): Promise<void> => broker.restart();
 
   const stop = async () => {
     await Promise.all(services.map((s) => stopChild(s.child)));

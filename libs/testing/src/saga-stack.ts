@@ -1,11 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule } from '@nestjs/common';
-import { startBroker, RunningBroker } from '@ordermesh/embedded-kafka';
 import { TOPICS } from '@ordermesh/contracts';
 import { consumerLag, createHttpApp, createKafka } from '@ordermesh/platform';
-import { ServiceName, SERVICES } from '@ordermesh/devstack';
+import { KafkaBroker, ServiceName, SERVICES, startKafkaBroker } from '@ordermesh/devstack';
 import { request, TestResponse } from './http';
-import { testInfraMode } from './jest/cluster-env';
+import { testInfraMode, testKafkaKind } from './jest/cluster-env';
 import { createTestDatabase, TestDatabase, withClient } from './test-database';
 
 /** How a test builds one service: its root module from an environment (the app's own config loader). */
@@ -18,7 +17,7 @@ export interface SagaStackOptions {
 }
 
 export interface SagaStack {
-  broker: RunningBroker;
+  broker: KafkaBroker;
   databases: Record<ServiceName, TestDatabase>;
   apps: Partial<Record<ServiceName, NestFastifyApplication>>;
   http<T = unknown>(
@@ -35,9 +34,10 @@ export interface SagaStack {
 }
 
 /**
- * The whole system in one process for end-to-end tests: a fresh Kafka-protocol broker (in-memory, or its own Kafka
- * container under ORDERMESH_TEST_INFRA=containers), three fresh migrated databases on the run's PostgreSQL server,
- * and the three Nest apps consuming and publishing for real.
+ * The whole system in one process for end-to-end tests: a fresh Kafka broker (the embedded one in memory, Apache
+ * Kafka on the JVM under ORDERMESH_KAFKA=apache, or its own Kafka container under ORDERMESH_TEST_INFRA=containers),
+ * three fresh migrated databases on the run's PostgreSQL server, and the three Nest apps consuming and publishing
+ * for real.
  */
 export async function startSagaStack(opts: SagaStackOptions): Promise<SagaStack> {
   const broker = await startStackBroker();
@@ -91,8 +91,8 @@ export async function startSagaStack(opts: SagaStackOptions): Promise<SagaStack>
 }
 
 /** Topic names are fixed, so every stack needs a broker of its own. */
-async function startStackBroker(): Promise<RunningBroker> {
-  if (testInfraMode() === 'embedded') return startBroker({ port: 0, defaultPartitions: 3 });
+async function startStackBroker(): Promise<KafkaBroker> {
+  if (testInfraMode() === 'embedded') return startKafkaBroker({ ...testKafkaKind(), defaultPartitions: 3 });
   const { assertContainerRuntime, startKafkaContainer } = await import('./containers');
   await assertContainerRuntime();
   return startKafkaContainer({ defaultPartitions: 3 });

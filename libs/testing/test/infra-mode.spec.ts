@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pinnedKafkaVersion } from '@ordermesh/devstack';
 import {
   assertContainerRuntime,
   ContainerRuntimeUnavailableError,
@@ -74,9 +76,18 @@ describe('ORDERMESH_TEST_INFRA parsing', () => {
     expect(process.env[TEST_KAFKA_VAR]).toBeUndefined();
   });
 
-  it('pins server images the harness expects (Postgres 18 like the embedded cluster, Confluent Kafka for KRaft)', () => {
+  it('pins server images the harness expects (Postgres 18 like the embedded cluster, Apache Kafka as pinned)', () => {
     expect(POSTGRES_IMAGE).toMatch(/^postgres:18-/);
-    expect(KAFKA_IMAGE).toMatch(/^confluentinc\/cp-kafka:7\.7\.\d+$/);
+    expect(KAFKA_IMAGE).toBe(`apache/kafka:${pinnedKafkaVersion(ROOT)}`);
+  });
+
+  it('runs one Kafka version everywhere: the JVM broker, docker-compose.yml and the containers suite', () => {
+    const version = pinnedKafkaVersion(ROOT);
+    expect(version).toMatch(/^4\.\d+\.\d+$/);
+    const compose = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    const images = [...compose.matchAll(/image:\s*(apache\/kafka\S*)/g)].map((m) => m[1]);
+    expect(images).toEqual([`apache/kafka:${version}`]);
+    expect(KAFKA_IMAGE).toBe(images[0]);
   });
 });
 

@@ -12,6 +12,7 @@ export function formatChaosReport(result: ChaosResult): string {
   const f = result.figures;
   const rows: [string, string][] = [
     ['seed', String(f.seed)],
+    ['broker', f.broker],
     ['orders placed', `${f.ordersPlaced} of ${f.ordersRequested} (${f.placeFailures} not placed)`],
     ['final status', list(f.byStatus)],
     ['cancellation reasons', list(f.cancellationReasons)],

@@ -72,6 +72,8 @@ const counter = (): Counter => ({ requested: 0, accepted: 0, refused: 0, failed:
 
 export interface ChaosFigures {
   seed: number;
+  /** The broker the run met ("embedded broker", "Apache Kafka 4.4.0"). */
+  broker: string;
   ordersRequested: number;
   ordersPlaced: number;
   placeFailures: number;
@@ -120,7 +122,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     ...base,
     dataDir: absData,
     postgresPort: opts.ports.postgres ?? (await freePort()),
-    kafka: { port: opts.ports.kafka ?? (await freePort()), partitions: base.kafka.partitions },
+    // The broker kind (ORDERMESH_KAFKA) and its JDK come from the environment; its ports are the run's own.
+    kafka: {
+      ...base.kafka,
+      port: opts.ports.kafka ?? (await freePort()),
+      controllerPort: await freePort(),
+    },
     ports: {
       order: opts.ports.order ?? (await freePort()),
       inventory: opts.ports.inventory ?? (await freePort()),
@@ -160,6 +167,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   supervisor.onReady = (name) => toggles.apply(name);
   const figures: ChaosFigures = {
     seed: opts.seed,
+    broker: stack.broker.label,
     ordersRequested: opts.orders,
     ordersPlaced: 0,
     placeFailures: 0,

@@ -1,11 +1,14 @@
 import { loadDevStackConfig } from '../config';
 import { RunningStack, startStack, waitForHttpOk } from '../stack';
 
-/** `npm start`: the whole system on this machine, embedded PostgreSQL and Kafka-protocol broker included. */
+/** `npm start`: the whole system on this machine: embedded PostgreSQL, a Kafka broker (embedded, or Apache Kafka on the
+ * JVM with ORDERMESH_KAFKA=apache) and the three services. */
 async function main(): Promise<void> {
   const started = Date.now();
   const config = loadDevStackConfig();
-  console.log('ordermesh: starting the embedded stack');
+  console.log(
+    `ordermesh: starting the local stack on ${config.kafka.kind === 'apache' ? 'Apache Kafka (JVM)' : 'the embedded broker'}`,
+  );
   const stack: RunningStack = await startStack(config, (line) => console.log(line));
 
   let stopping = false;

@@ -16,6 +16,8 @@ export function testClusterUrl(database: string): string {
   return url.toString();
 }
 
+import { loadDevStackConfig } from '@ordermesh/devstack';
+
 /** The run's Kafka-protocol broker (host:port), started like the cluster: by npm test or the Jest global setup. */
 export const TEST_KAFKA_VAR = 'ORDERMESH_TEST_KAFKA_BROKERS';
 
@@ -58,4 +60,13 @@ export function parseTestInfraMode(raw: string | undefined): TestInfraMode {
 
 export function testInfraMode(): TestInfraMode {
   return parseTestInfraMode(process.env[TEST_INFRA_VAR]);
+}
+
+/**
+ * Which broker the suites start where they start their own (outside containers mode): the embedded one, or Apache
+ * Kafka on the JVM under ORDERMESH_KAFKA=apache — read through the dev stack's config, as `npm start` reads it.
+ */
+export function testKafkaKind(): { kind: 'embedded' | 'apache'; javaHome?: string } {
+  const { kind, javaHome } = loadDevStackConfig(process.env).kafka;
+  return { kind, javaHome };
 }

@@ -1,18 +1,18 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startPostgresCluster } from '@ordermesh/devstack';
-import { RunningBroker, startBroker } from '@ordermesh/embedded-kafka';
-import { TEST_KAFKA_VAR, TEST_PG_URL_VAR, testInfraMode } from './cluster-env';
+import { freePort, startKafkaBroker, startPostgresCluster } from '@ordermesh/devstack';
+import { TEST_KAFKA_VAR, TEST_PG_URL_VAR, testInfraMode, testKafkaKind } from './cluster-env';
 
 declare global {
   var __ORDERMESH_PG__: { stop(): Promise<void> } | undefined;
-  var __ORDERMESH_KAFKA__: RunningBroker | undefined;
+  var __ORDERMESH_KAFKA__: { stop(): Promise<void> } | undefined;
 }
 
 /**
- * The test run's shared infrastructure: one PostgreSQL server and one Kafka-protocol broker, unless the runner
- * (npm test) already started them for the whole run. Embedded by default; containers when ORDERMESH_TEST_INFRA says so.
+ * The test run's shared infrastructure: one PostgreSQL server and one Kafka broker, unless the runner (npm test)
+ * already started them for the whole run. Embedded by default; containers when ORDERMESH_TEST_INFRA says so; the
+ * broker is Apache Kafka on the JVM when ORDERMESH_KAFKA=apache.
  */
 export default async function globalSetup(): Promise<void> {
   const mode = testInfraMode();
@@ -43,7 +43,7 @@ export default async function globalSetup(): Promise<void> {
     process.env[TEST_PG_URL_VAR] = cluster.urlFor('postgres');
   }
   if (needKafka) {
-    const broker = await startBroker({ port: 0 });
+    const broker = await startKafkaBroker({ ...testKafkaKind() });
     globalThis.__ORDERMESH_KAFKA__ = broker;
     process.env[TEST_KAFKA_VAR] = broker.address;
   }
