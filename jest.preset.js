@@ -43,7 +43,13 @@ module.exports = function preset(projectDir, kind, opts = {}) {
       'default',
       [
         path.join(__dirname, 'tools/jest-summary-reporter.js'),
-        { file: path.join(__dirname, '.data/test-results', `${name}-${kind}.json`) },
+        // npm test points each broker's half of the run at its own folder (ORDERMESH_TEST_RESULTS_DIR).
+        {
+          file: path.join(
+            process.env.ORDERMESH_TEST_RESULTS_DIR || path.join(__dirname, '.data/test-results'),
+            `${name}-${kind}.json`,
+          ),
+        },
       ],
     ],
     ...(kind === 'int' ? { testTimeout: 120_000, maxWorkers: 1 } : {}),

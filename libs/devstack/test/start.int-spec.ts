@@ -2,10 +2,13 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, workspaceRoot } from '../src';
+import { freePort, loadDevStackConfig, workspaceRoot } from '../src';
 
-/** `npm start` as a user runs it: the built supervisor, real PostgreSQL, the embedded broker and three services. */
-describe('npm start (embedded stack)', () => {
+// The broker of this half of the run (ORDERMESH_KAFKA): `npm start` must behave the same on either.
+const kind = loadDevStackConfig(process.env).kafka.kind;
+
+/** `npm start` as a user runs it: the built supervisor, real PostgreSQL, a Kafka broker and three services. */
+describe(`npm start (on the ${kind} broker)`, () => {
   const root = workspaceRoot();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ordermesh-start-'));
   let env: NodeJS.ProcessEnv;
@@ -21,6 +24,7 @@ describe('npm start (embedded stack)', () => {
       ORDERMESH_DATA_DIR: dataDir,
       ORDERMESH_PG_PORT: String(await freePort()),
       KAFKA_PORT: String(await freePort()),
+      KAFKA_CONTROLLER_PORT: String(await freePort()),
       ORDER_PORT: String(ports.order),
       INVENTORY_PORT: String(ports.inventory),
       PAYMENT_PORT: String(ports.payment),
@@ -66,6 +70,11 @@ describe('npm start (embedded stack)', () => {
   it('brings three healthy services up, stops cleanly on Ctrl-C, and keeps data across restarts', async () => {
     const first = await start();
     expect(first.upSeconds).toBeLessThan(30);
+    expect(first.output()).toMatch(
+      kind === 'apache'
+        ? /kafka +Apache Kafka 4\.\d+\.\d+ on 127\.0\.0\.1:\d+/
+        : /kafka +embedded broker on /,
+    );
     for (const port of Object.values(ports)) {
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(200);

@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   for (const s of stack.services) {
     console.log(`  ${s.name.padEnd(9)} ${s.url}   (docs ${s.url}/docs, health ${s.url}/health/ready)`);
   }
-  console.log(`  kafka     ${stack.broker.address}   (kcat -b ${stack.broker.address} -L)`);
+  console.log(
+    `  kafka     ${stack.broker.address}   (${stack.broker.label}; kcat -b ${stack.broker.address} -L)`,
+  );
   console.log(`  postgres  ${stack.postgres.urlFor('<order|inventory|payment>')}`);
   console.log('Press Ctrl-C to stop.\n');
 }

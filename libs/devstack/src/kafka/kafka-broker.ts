@@ -76,19 +76,3 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaB
     },
   };
 }
-
-export class KafkaKindError extends Error {
-  readonly code = 'DEVSTACK.BAD_KAFKA_KIND';
-  constructor(raw: string) {
-    super(`ORDERMESH_KAFKA must be one of ${KAFKA_KINDS.map((k) => `"${k}"`).join(', ')} (got "${raw}")`);
-    this.name = 'KafkaKindError';
-  }
-}
-
-/** Unset or empty means embedded; anything but the two kinds is refused rather than guessed at. */
-export function parseKafkaKind(raw: string | undefined): KafkaKind {
-  if (raw === undefined || raw === '') return 'embedded';
-  const kind = KAFKA_KINDS.find((k) => k === raw);
-  if (!kind) throw new KafkaKindError(raw);
-  return kind;
-}

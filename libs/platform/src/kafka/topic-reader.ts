@@ -91,7 +91,8 @@ export async function consumerLag(kafka: Kafka, groupId: string, topics: string[
     const committed = await admin.fetchOffsets({ groupId, topics });
     const out: PartitionLag[] = [];
     for (const topic of topics) {
-      const highs = await admin.fetchTopicOffsets(topic);
+      // Apache Kafka lists a topic's partitions in no particular order; readers expect partition order.
+      const highs = (await admin.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition);
       const mine = committed.find((c) => c.topic === topic)?.partitions ?? [];
       for (const h of highs) {
         const c = mine.find((p) => p.partition === h.partition)?.offset ?? '-1';
