@@ -11,8 +11,11 @@ interface ProcInfo {
   ppid: number;
   cpuSec: number;
   systemSec: number;
+  rssBytes: number;
   role: string;
 }
+
+const PAGE_BYTES = 4096;
 
 const TICKS_PER_SEC = 100; // USER_HZ on Linux
 
@@ -24,7 +27,14 @@ function readProc(pid: number): ProcInfo | null {
     const ppid = Number(fields[1]);
     const cpuSec = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SEC;
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-    return { pid, ppid, cpuSec, systemSec: Number(fields[12]) / TICKS_PER_SEC, role: roleOf(cmdline) };
+    return {
+      pid,
+      ppid,
+      cpuSec,
+      systemSec: Number(fields[12]) / TICKS_PER_SEC,
+      rssBytes: Number(fields[21]) * PAGE_BYTES,
+      role: roleOf(cmdline),
+    };
   } catch {
     return null; // exited between listing and reading
   }
@@ -34,23 +44,42 @@ function roleOf(cmdline: string): string {
   if (/postgres/.test(cmdline) && !/node/.test(cmdline.split(' ')[0] ?? '')) return 'postgres';
   const app = /dist\/apps\/(\w+)\//.exec(cmdline);
   if (app) return app[1]!;
+  if (/\bkafka\.Kafka\b/.test(cmdline)) return 'apache kafka (JVM)';
   if (/cli\/start\.js/.test(cmdline)) return 'supervisor+broker';
   return 'other';
 }
 
 /**
  * Reads /proc for every live descendant of `rootPid` (and the root) and sums CPU by role: the services, PostgreSQL
- * (postmaster and backends), the supervisor that hosts the embedded broker. Processes that exited are not counted,
+ * (postmaster and backends), the supervisor that hosts the embedded broker, Apache Kafka's JVM. Processes that exited are not counted,
  * so sample while the stack runs. Linux only; elsewhere returns an empty record.
  */
 export function cpuByRole(rootPid: number): CpuByRole {
+  const out: CpuByRole = {};
+  for (const p of processTree(rootPid)) {
+    const sum = (out[p.role] ??= { totalSec: 0, kernelSec: 0 });
+    sum.totalSec += p.cpuSec;
+    sum.kernelSec += p.systemSec;
+  }
+  return out;
+}
+
+/** Resident memory now, in MiB, per role of the same process tree (PostgreSQL's shared buffers count per backend). */
+export function rssMbByRole(rootPid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of processTree(rootPid)) out[p.role] = (out[p.role] ?? 0) + p.rssBytes / (1024 * 1024);
+  for (const role of Object.keys(out)) out[role] = Math.round(out[role]!);
+  return out;
+}
+
+function processTree(rootPid: number): ProcInfo[] {
   let pids: number[];
   try {
     pids = readdirSync('/proc')
       .filter((d) => /^\d+$/.test(d))
       .map(Number);
   } catch {
-    return {};
+    return [];
   }
   const procs = new Map<number, ProcInfo>();
   for (const pid of pids) {
@@ -64,14 +93,7 @@ export function cpuByRole(rootPid: number): CpuByRole {
     }
     return false;
   };
-  const out: CpuByRole = {};
-  for (const p of procs.values()) {
-    if (!inTree(p)) continue;
-    const sum = (out[p.role] ??= { totalSec: 0, kernelSec: 0 });
-    sum.totalSec += p.cpuSec;
-    sum.kernelSec += p.systemSec;
-  }
-  return out;
+  return [...procs.values()].filter(inTree);
 }
 
 /** CPU used between two samples, per role. */

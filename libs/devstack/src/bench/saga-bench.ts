@@ -5,10 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
+import { loadDevStackConfig } from '../config';
+import { KAFKA_KINDS, KafkaKind } from '../kafka/kafka-broker';
 import { freePort } from '../net';
 import { workspaceRoot } from '../workspace';
 import { hopBreakdown, startSpanSink } from './span-sink';
-import { cpuByRole, cpuDelta, machineCpu } from './process-cpu';
+import { cpuByRole, cpuDelta, machineCpu, rssMbByRole } from './process-cpu';
 import { pacedLoad } from './paced-load';
 
 /**
@@ -16,7 +18,8 @@ import { pacedLoad } from './paced-load';
  * processes, exactly as `npm start` runs them), POST /orders at a sustained load, then figures from the databases:
  * intake rate and latency, orders confirmed per second, placement→CONFIRMED latency, outbox commit→publish lag.
  * Prints human-readable lines and, last, one JSON object. Not a test. `--tracing off|none|otlp` measures the cost of
- * tracing (otlp exports every span to a local sink standing in for a collector).
+ * tracing (otlp exports every span to a local sink standing in for a collector). `--kafka embedded|apache` (default:
+ * ORDERMESH_KAFKA) picks the broker; on Apache Kafka its JVM's CPU and memory are reported as a role of their own.
  */
 /** off: no OpenTelemetry SDK; none: context propagated, nothing recorded (the default); otlp: every span exported. */
 const TRACING_MODES = ['off', 'none', 'otlp'] as const;
@@ -35,6 +38,8 @@ interface Args {
   pgStats: boolean;
   /** Messaging off in every service: POST /orders and its commit only, no relay, no saga (the intake's own ceiling). */
   intakeOnly: boolean;
+  /** The broker the stack runs on: --kafka, else ORDERMESH_KAFKA, else embedded. */
+  kafka: KafkaKind;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -47,11 +52,16 @@ function parseArgs(argv: string[]): Args {
     intakeOnly: false,
     rate: 0,
     warmupSec: 10,
+    kafka: loadDevStackConfig().kafka.kind,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], Number(argv[i + 1])];
     if (flag === '--tracing' && (TRACING_MODES as readonly string[]).includes(argv[i + 1] ?? '')) {
       args.tracing = argv[++i] as TracingMode;
+      continue;
+    }
+    if (flag === '--kafka' && (KAFKA_KINDS as readonly string[]).includes(argv[i + 1] ?? '')) {
+      args.kafka = argv[++i] as KafkaKind;
       continue;
     }
     if (flag === '--pg-stats') {
@@ -242,6 +252,7 @@ async function main(): Promise<void> {
     payment: await freePort(),
     pg: await freePort(),
     kafka: await freePort(),
+    kafkaController: await freePort(),
   };
   const stack = spawn(process.execPath, [path.join(root, 'dist/libs/devstack/src/cli/start.js')], {
     cwd: root,
@@ -249,7 +260,9 @@ async function main(): Promise<void> {
       ...process.env,
       ORDERMESH_DATA_DIR: dataDir,
       ORDERMESH_PG_PORT: String(ports.pg),
+      ORDERMESH_KAFKA: args.kafka,
       KAFKA_PORT: String(ports.kafka),
+      KAFKA_CONTROLLER_PORT: String(ports.kafkaController),
       ORDER_PORT: String(ports.order),
       INVENTORY_PORT: String(ports.inventory),
       PAYMENT_PORT: String(ports.payment),
@@ -280,7 +293,7 @@ async function main(): Promise<void> {
       if (res.status !== 201) throw new Error(`seeding ${sku}: ${res.status}`);
     }
     console.log(
-      `stack up; ${skus.length} products seeded; ${args.connections} connections for ${args.durationSec}s` +
+      `stack up on the ${args.kafka} broker; ${skus.length} products seeded; ${args.connections} connections for ${args.durationSec}s` +
         (args.rate ? `, offering ${args.rate} orders/s` : ', as fast as they go'),
     );
 
@@ -333,8 +346,18 @@ async function main(): Promise<void> {
       intakeP99Ms: intake.p99,
       non2xx: intake.non2xx,
     };
+    // On Apache Kafka the supervisor hosts no broker: the JVM is a role of its own.
+    const supervisorRole = <T>(byRole: Record<string, T>): Record<string, T> =>
+      args.kafka === 'apache'
+        ? Object.fromEntries(
+            Object.entries(byRole).map(([role, v]) => [
+              role === 'supervisor+broker' ? 'supervisor' : role,
+              v,
+            ]),
+          )
+        : byRole;
     const cpuSince = () => {
-      const cpu = cpuDelta(cpuBefore, cpuByRole(stack.pid!));
+      const cpu = supervisorRole(cpuDelta(cpuBefore, cpuByRole(stack.pid!)));
       const benchCpu = process.cpuUsage(benchCpuBefore);
       cpu['bench client'] = {
         totalSec: (benchCpu.user + benchCpu.system) / 1e6,
@@ -343,6 +366,7 @@ async function main(): Promise<void> {
       const machineAfter = machineCpu();
       return {
         cpu,
+        rssMb: supervisorRole(rssMbByRole(stack.pid!)),
         wallSec: (Date.now() - started) / 1000,
         busyPct: Math.round(
           (100 * (machineAfter.busySec - machineBefore.busySec)) /
@@ -354,9 +378,11 @@ async function main(): Promise<void> {
       const used = cpuSince();
       const figures = {
         mode: 'intake-only',
+        kafka: args.kafka,
         ...intakeFigures,
         ...perOrder(used.cpu, intake.total),
         machineBusyPct: used.busyPct,
+        rssMbByRole: used.rssMb,
       };
       printCpu(
         `CPU during the load (${used.wallSec.toFixed(0)} s wall, machine ${used.busyPct} % busy)`,
@@ -380,7 +406,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
     }
     // CPU from the first request until the saga drained, per process role: where an order's cost lands.
-    const { cpu, wallSec, busyPct } = cpuSince();
+    const { cpu, wallSec, busyPct, rssMb } = cpuSince();
     const confirmed = await order.query<{ created: Date; updated: Date }>(
       `SELECT created_at AS created, updated_at AS updated FROM orders WHERE status = 'CONFIRMED' AND created_at >= $1`,
       [new Date(started)],
@@ -447,6 +473,7 @@ async function main(): Promise<void> {
     });
     await order.end();
     const figures = {
+      kafka: args.kafka,
       tracing: args.tracing,
       spanBytesExported: sink?.bytes() ?? 0,
       ...intakeFigures,
@@ -468,6 +495,7 @@ async function main(): Promise<void> {
       batching,
       ...perOrder(cpu, intake.total),
       machineBusyPct: busyPct,
+      rssMbByRole: rssMb,
     };
     console.log(
       `confirmed: ${figures.confirmed} (${figures.confirmedPerSec}/s), placement→CONFIRMED p50 ${figures.e2eP50Ms} ms, p99 ${figures.e2eP99Ms} ms`,
@@ -491,6 +519,11 @@ async function main(): Promise<void> {
     printCpu(
       `CPU from the first request to the drained saga (${wallSec.toFixed(0)} s wall, machine ${busyPct} % busy)`,
       figures,
+    );
+    console.log(
+      `memory (RSS) at the end: ${Object.entries(rssMb)
+        .map(([role, mb]) => `${role} ${mb} MiB`)
+        .join(', ')}`,
     );
     if (args.pgStats) await printStatementCosts(pgUrl, intake.total);
     if (sink) {
