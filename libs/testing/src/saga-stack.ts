@@ -82,12 +82,40 @@ export async function startSagaStack(opts: SagaStackOptions): Promise<SagaStack>
     },
     stopService,
     startService,
+    // Each step is bounded and named: a step that hangs fails the suite saying which one, and the rest still run.
     stop: async () => {
-      for (const s of SERVICES) await stopService(s).catch(() => undefined);
-      await broker.stop();
-      for (const s of SERVICES) await databases[s].drop().catch(() => undefined);
+      const hung: string[] = [];
+      const step = (what: string, work: () => Promise<void>) => bounded(what, work(), STOP_STEP_MS, hung);
+      for (const s of SERVICES) await step(`stopping ${s}`, () => stopService(s));
+      await step(`stopping the broker (${broker.label})`, () => broker.stop());
+      for (const s of SERVICES) await step(`dropping ${s}'s database`, () => databases[s].drop());
+      if (hung.length) throw new Error(`saga stack did not stop cleanly: ${hung.join('; ')}`);
     },
   };
+}
+
+const STOP_STEP_MS = 30_000;
+
+/** Waits for `work` at most `ms`; records a failure or an overrun in `problems` instead of throwing. */
+async function bounded(what: string, work: Promise<void>, ms: number, problems: string[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const overrun = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      problems.push(`${what}: still running after ${ms} ms`);
+      resolve();
+    }, ms);
+    timer.unref();
+  });
+  try {
+    await Promise.race([
+      work.catch((err: unknown) => {
+        problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+      }),
+      overrun,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Topic names are fixed, so every stack needs a broker of its own. */
