@@ -1,5 +1,7 @@
 // Throughput/latency/CPU benchmark of the embedded broker with kafkajs as the client.
 // Run: `npm run bench:kafka [-- --messages 200000 --value-bytes 1024 --batch 100 --concurrency 8 --partitions 4]`
+// `--kafka apache` (or ORDERMESH_KAFKA=apache) runs the same load against Apache Kafka on the JVM, started through
+// the dev stack's CLI as a child process, and measures the JVM's CPU and memory the same way.
 // Add `--broker host:port` to point the same load at an already running broker (then broker CPU
 // is not measured), `--broker-cpu-prof DIR` to write a V8 CPU profile of the broker process there. The broker runs as a child process (the built CLI) so its CPU time is read
 // from /proc/<pid>/stat independently of the client's. The last line printed is one JSON object.
@@ -19,6 +21,7 @@ interface Args {
   partitions: number;
   broker: string | null;
   brokerCpuProf: string | null;
+  kafka: 'embedded' | 'apache';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -41,10 +44,24 @@ function parseArgs(argv: string[]): Args {
     partitions: num('partitions', 4),
     broker: get('broker') ?? null,
     brokerCpuProf: get('broker-cpu-prof') ?? null,
+    kafka: kafkaKind(get('kafka') ?? process.env['ORDERMESH_KAFKA']),
   };
 }
 
+function kafkaKind(raw: string | undefined): 'embedded' | 'apache' {
+  if (raw === undefined || raw === '' || raw === 'embedded') return 'embedded';
+  if (raw === 'apache') return 'apache';
+  throw new Error(`--kafka (or ORDERMESH_KAFKA) must be embedded or apache, got ${raw}`);
+}
+
 const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat times are in these ticks
+
+/** Resident memory of a process in MiB, from /proc (Linux only). */
+function procRssMb(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Math.round((Number(rest[21]) * 4096) / (1024 * 1024));
+}
 
 /** utime+stime of a process in seconds, from /proc (Linux only). */
 function procCpuSeconds(pid: number): number {
@@ -62,26 +79,35 @@ function percentile(sorted: number[], p: number): number {
   return sorted[idx]!;
 }
 
+/**
+ * The broker under test as a child process: the embedded broker's CLI, or the dev stack's Apache Kafka CLI (which
+ * runs the JVM as its own child and prints its pid: that pid is the broker whose CPU and memory are read).
+ */
 async function startBrokerProcess(
+  kind: 'embedded' | 'apache',
   dataDir: string,
   partitions: number,
   cpuProfDir: string | null,
-): Promise<{ proc: ChildProcess; address: string }> {
-  const cli = path.join(__dirname, '../src/cli.js');
+): Promise<{ proc: ChildProcess; address: string; pid: number }> {
+  const cli =
+    kind === 'apache'
+      ? path.join(__dirname, '../../devstack/src/cli/apache-kafka.js')
+      : path.join(__dirname, '../src/cli.js');
   if (!fs.existsSync(cli)) throw new Error(`broker CLI not built at ${cli} (run: node tools/build.mjs)`);
-  const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(cpuProfDir)] : [];
-  const proc = spawn(
-    process.execPath,
-    [...nodeArgs, cli, 'serve', '--port', '0', '--data-dir', dataDir, '--partitions', String(partitions)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const nodeArgs =
+    cpuProfDir && kind === 'embedded' ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(cpuProfDir)] : [];
+  const cliArgs =
+    kind === 'apache'
+      ? ['--port', '0', '--data-dir', dataDir, '--partitions', String(partitions)]
+      : ['serve', '--port', '0', '--data-dir', dataDir, '--partitions', String(partitions)];
+  const proc = spawn(process.execPath, [...nodeArgs, cli, ...cliArgs], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
   const address = await new Promise<string>((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(
-      () => reject(new Error(`broker did not print its listening line in 20 s: ${out}`)),
-      20_000,
+      () => reject(new Error(`broker did not print its listening line in 60 s: ${out}`)),
+      60_000,
     );
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -94,21 +120,23 @@ async function startBrokerProcess(
     proc.once('exit', (code) => reject(new Error(`broker exited early with ${code}: ${out}`)));
   });
   proc.stdout!.resume();
-  return { proc, address };
+  const jvm = /jvm pid (\d+)/.exec(out);
+  return { proc, address, pid: jvm ? Number(jvm[1]) : proc.pid! };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ekafka-bench-'));
-  let broker: { proc: ChildProcess; address: string } | null = null;
+  let broker: { proc: ChildProcess; address: string; pid: number } | null = null;
   try {
-    if (!args.broker) broker = await startBrokerProcess(dataDir, args.partitions, args.brokerCpuProf);
+    if (!args.broker)
+      broker = await startBrokerProcess(args.kafka, dataDir, args.partitions, args.brokerCpuProf);
     const address = args.broker ?? broker!.address;
-    const brokerPid = broker?.proc.pid ?? null;
+    const brokerPid = broker?.pid ?? null;
     const cpuModel = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
     console.log(`machine: ${os.cpus().length} CPUs (${cpuModel}), node ${process.version}`);
     console.log(
-      `broker: ${address}${brokerPid ? ` (embedded, pid ${brokerPid})` : ' (external)'}; ` +
+      `broker: ${address}${brokerPid ? ` (${args.kafka === 'apache' ? 'Apache Kafka, JVM' : 'embedded'} pid ${brokerPid})` : ' (external)'}; ` +
         `${args.messages} messages × ${args.valueBytes} B, ${args.batch} per send, ${args.concurrency} sends in flight, ${args.partitions} partitions, acks=-1`,
     );
 
@@ -266,6 +294,8 @@ async function main(): Promise<void> {
     await admin.disconnect();
 
     const brokerCpuSeconds = produceBrokerCpu + consumeBrokerCpu;
+    const brokerRssMb = brokerPid ? procRssMb(brokerPid) : null;
+    if (brokerRssMb !== null) console.log(`broker memory (RSS) after the run: ${brokerRssMb} MiB`);
     const clientCpu = produceClientCpu + consumeClientCpu;
     if (brokerPid) {
       console.log(
@@ -290,7 +320,9 @@ async function main(): Promise<void> {
         produceP99Ms: round(percentile(latencies, 99)),
         brokerOnlyProduceMsgsPerSec: Math.round(rawMsgsPerSec),
         brokerOnlyProduceBrokerCpuSeconds: brokerPid ? round(rawBrokerCpu) : null,
+        kafka: args.broker ? 'external' : args.kafka,
         brokerCpuSeconds: brokerPid ? round(brokerCpuSeconds) : null,
+        brokerRssMb,
         clientCpuSeconds: round(clientCpu),
         messages: args.messages,
         valueBytes: args.valueBytes,
