@@ -3,7 +3,7 @@
 // that --kafka names (default: ORDERMESH_KAFKA, else embedded); `--kafka both` (what CI runs) runs them on the
 // embedded broker and again on Apache Kafka (JVM brokers from Maven-resolved jars). Ends with one line
 // `N passed, N failed` counting every half, and exits non-zero on any failure.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -52,6 +52,17 @@ function run(label, cmd, args, extraEnv = {}) {
   console.log(`\n=== ${label}`);
   const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
   return res.status === 0;
+}
+
+// The integration suites run while this process hosts the PostgreSQL cluster's log pipe: it must keep reading it,
+// or PostgreSQL blocks writing its log (the checkpointer first, then every DROP DATABASE waiting on a checkpoint).
+function runAsync(label, cmd, args, extraEnv = {}) {
+  console.log(`\n=== ${label}`);
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
+    child.once('exit', (code) => resolve(code === 0));
+    child.once('error', () => resolve(false));
+  });
 }
 
 const projectsWith = (target) =>
@@ -114,9 +125,8 @@ try {
   for (const half of halves) {
     const brokerEnv = { ORDERMESH_KAFKA: half, ORDERMESH_TEST_RESULTS_DIR: resultsDirOf(half) };
     const on = half === 'apache' ? ' on Apache Kafka' : '';
-    // No broker here: this process blocks in spawnSync while the suites run, so a broker inside it could not answer.
-    // Each project's Jest global setup starts one for its suites (suites needing isolation start their own).
-    run(
+    // Each project's Jest global setup starts a broker for its suites (suites needing isolation start their own).
+    await runAsync(
       `integration tests${on}`,
       nx,
       ['run-many', '-t', 'int-test', '--outputStyle=stream', '--skipNxCache', '--parallel=1'],
@@ -126,7 +136,7 @@ try {
     // invariant checker (npm run verify) over what it left. Exits non-zero on any violation.
     checks.push({
       name: `chaos (400 orders, kills, broker restart) + verify${on}`,
-      ok: run(
+      ok: await runAsync(
         `chaos${on}`,
         process.execPath,
         [
