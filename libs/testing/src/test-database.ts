@@ -35,34 +35,17 @@ export async function createTestDatabase(service: ServiceName): Promise<TestData
  */
 async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   await withClient(adminUrl, async (c) => {
-    // DROP DATABASE waits until every backend of the server has absorbed its signal barrier; a backend stuck writing
-    // to a client that stopped reading holds that up indefinitely (seen on the Apache Kafka half of CI). The test
-    // cluster is thrown away after the run, so a drop that cannot finish is left behind, not waited for.
-    await c.query(`SET statement_timeout = '${DROP_TIMEOUT_MS}ms'`);
-    try {
-      await dropWhenUnused(c, name);
-    } catch (err) {
-      if ((err as { code?: string }).code !== '57014') throw err; // query_canceled by the timeout
-      process.stderr.write(
-        `test database ${name} left in place: DROP DATABASE did not finish in ${DROP_TIMEOUT_MS} ms\n`,
-      );
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}"`);
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '55006') throw err; // object_in_use: sessions still connected
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     }
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   });
-}
-
-const DROP_TIMEOUT_MS = 10_000;
-
-async function dropWhenUnused(c: Client, name: string): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      await c.query(`DROP DATABASE IF EXISTS "${name}"`);
-      return;
-    } catch (err) {
-      if ((err as { code?: string }).code !== '55006') throw err; // object_in_use: sessions still connected
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-  await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }
 
 export async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
