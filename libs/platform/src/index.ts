@@ -1,4 +1,6 @@
 export * from './errors';
+export * from './messages';
+export * from './unit-of-work';
 export * from './config';
 export * from './db/database.module';
 export * from './db/migrations';
@@ -13,7 +15,6 @@ export * from './db/prepared-statements';
 export * from './db/write-coalescer';
 export * from './messaging/envelope-factory';
 export * from './messaging/outbox';
-export * from './messaging/run-state';
 export * from './messaging/run-gatherer';
 export * from './messaging/outbox-relay';
 export * from './messaging/event-processor';

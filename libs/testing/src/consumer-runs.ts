@@ -1,45 +1,46 @@
 import type { EventEnvelope } from '@ordermesh/contracts';
 import { HEADERS } from '@ordermesh/contracts';
 import {
-  BatchScope,
-  EventHandler,
   EventProcessor,
   InboundMessage,
   OutboundMessage,
+  Producer,
+  Reaction,
+  ServiceReactions,
+  UnitOfWorkStore,
 } from '@ordermesh/platform';
 import type { Pool } from 'pg';
 
-/** A reaction as the apps write them: an event and the inbox transaction in, an outcome out. */
-export interface Reaction {
-  execute(event: never, tx: never): Promise<unknown>;
+/** A service's consuming side as its module wires it, from reaction instances (tests build them with fakes or real stores). */
+export function serviceReactions<W, C>(
+  producer: Producer,
+  store: UnitOfWorkStore<W, C>,
+  reactions: [string, Reaction<W, C, never>][],
+): ServiceReactions {
+  return {
+    producer,
+    store,
+    reactions: new Map(reactions as [string, Reaction<W, C>][]),
+  } as ServiceReactions;
 }
 
 /**
- * An event processor over real reactions, as a service wires them minus Kafka: with `scope`, runs go through the
- * service's batch scope (set-based); without, each event is its own transaction. One attempt, no waiting: a failure
- * is dead-lettered at once (into `deadLettered`).
+ * An event processor over a service's real reactions and unit of work, as the service wires them minus Kafka. One
+ * attempt, no waiting: a failure is dead-lettered at once (into `deadLettered`).
  */
 export function reactionProcessor(
   pool: Pool,
   consumer: string,
-  reactions: [string, Reaction][],
-  scope: BatchScope | null,
+  service: ServiceReactions,
 ): { processor: EventProcessor; deadLettered: OutboundMessage[] } {
-  const handlers = new Map<string, EventHandler>(
-    reactions.map(([type, r]) => [
-      type,
-      async ({ envelope, tx }) => void (await r.execute(envelope as never, tx as never)),
-    ]),
-  );
   const deadLettered: OutboundMessage[] = [];
-  const processor = new EventProcessor(
+  const processor = new EventProcessor({
     pool,
     consumer,
-    handlers,
-    { publish: async (m) => void deadLettered.push(...m) },
-    { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
-  );
-  processor.aroundBatch = scope;
+    service,
+    dlq: { publish: async (m) => void deadLettered.push(...m) },
+    retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+  });
   return { processor, deadLettered };
 }
 

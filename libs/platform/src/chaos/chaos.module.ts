@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ServiceName } from '@ordermesh/contracts';
 import { ConfigError } from '../errors/app-error';
+import { MESSAGING_FAULTS } from '../messaging/event-processor';
 import { AdminTokenGuard } from './admin-token.guard';
 import { ChaosController } from './chaos.controller';
 import { CHAOS_OPTIONS, ChaosOptions, ChaosService } from './chaos.service';
@@ -15,7 +16,7 @@ export interface ChaosModuleOptions {
 
 /**
  * Chaos toggles behind /admin/chaos. Disabled (the default), the module is empty: no routes (404), no ChaosService,
- * no hooks in the messaging runtime.
+ * no fault hooks for the consumer (MESSAGING_FAULTS is absent).
  */
 @Module({})
 export class ChaosModule {
@@ -35,8 +36,14 @@ export class ChaosModule {
       module: ChaosModule,
       global: true,
       controllers: [ChaosController],
-      providers: [{ provide: CHAOS_OPTIONS, useValue: chaos }, ChaosService, AdminTokenGuard],
-      exports: [ChaosService],
+      providers: [
+        { provide: CHAOS_OPTIONS, useValue: chaos },
+        ChaosService,
+        AdminTokenGuard,
+        // The consumer's fault hooks: installed only here, never on the production path.
+        { provide: MESSAGING_FAULTS, useExisting: ChaosService },
+      ],
+      exports: [ChaosService, MESSAGING_FAULTS],
     };
   }
 }

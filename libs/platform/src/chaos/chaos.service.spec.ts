@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, fixtureEnvelope, ServiceName } from '@ordermesh/contracts';
 import { Logger } from '@nestjs/common';
-import type { Pool } from 'pg';
-import { EventProcessor, InboundMessage } from '../messaging/event-processor';
+import type { InboundMessage } from '../messages';
+import { EventProcessor } from '../messaging/event-processor';
+import { fakeInboxPool, functionReactions } from '../unit-of-work/fake-reactions.test-support';
 import type { MessagingRuntime } from '../messaging/messaging.module';
 import { Metrics } from '../observability/metrics';
 import { UnsupportedToggleError } from './chaos-toggles';
@@ -48,7 +49,7 @@ async function metricValue(metrics: Metrics, name: string, labels: Record<string
 function failurePattern(chaos: ChaosService, n: number): boolean[] {
   return Array.from({ length: n }, () => {
     try {
-      chaos.beforeHandle(envelope());
+      chaos.beforeReact(envelope());
       return false;
     } catch (err) {
       expect(err).toBeInstanceOf(ChaosInjectedFailure);
@@ -137,11 +138,9 @@ describe('ChaosService toggles', () => {
   it('pauses and resumes the outbox relay', () => {
     const calls: string[] = [];
     const runtime = {
-      faults: null,
       relay: { pause: () => calls.push('pause'), resume: () => calls.push('resume') },
     } as unknown as MessagingRuntime;
     const { chaos } = chaosFor('inventory', { runtime });
-    expect(runtime.faults).toBe(chaos);
     chaos.update({ relayPaused: true });
     chaos.update({ relayPaused: true, handlerFailureRate: 0.1 });
     chaos.reset();
@@ -182,7 +181,7 @@ describe('ChaosService handler failures', () => {
       let succeededAt = 0;
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         try {
-          chaos.beforeHandle(env);
+          chaos.beforeReact(env);
           succeededAt = attempt;
           break;
         } catch {
@@ -204,28 +203,23 @@ describe('ChaosService handler failures', () => {
     const maxAttempts = 3;
     const { chaos } = chaosFor('order', { maxAttempts });
     chaos.update({ handlerFailureRate: 1 });
-    const client = { query: async () => ({ rowCount: 1, rows: [] }), release: () => undefined };
-    const pool = { connect: async () => client } as unknown as Pool;
+    const pool = fakeInboxPool();
     let effects = 0;
     const retries: number[] = [];
     const deadLettered: string[] = [];
-    const processor = new EventProcessor(
+    const processor = new EventProcessor({
       pool,
-      'order-service',
-      new Map([
-        [
-          'OrderCancelled',
-          async (ctx) => {
-            chaos.beforeHandle(ctx.envelope);
-            effects++;
-          },
-        ],
-      ]),
-      { publish: async () => undefined },
-      { maxAttempts, baseDelayMs: 1, maxDelayMs: 1 },
-      { retry: (_t, attempt) => retries.push(attempt), deadLettered: (topic) => deadLettered.push(topic) },
-      async () => undefined,
-    );
+      consumer: 'order-service',
+      service: functionReactions({ OrderCancelled: () => void effects++ }),
+      dlq: { publish: async () => undefined },
+      retry: { maxAttempts, baseDelayMs: 1, maxDelayMs: 1 },
+      observer: {
+        retry: (_t, attempt) => retries.push(attempt),
+        deadLettered: (topic) => deadLettered.push(topic),
+      },
+      faults: chaos,
+      sleep: async () => undefined,
+    });
     expect(await processor.process(message(envelope()))).toBe('handled');
     expect(effects).toBe(1);
     expect(retries).toEqual([1, 2]);
@@ -242,17 +236,15 @@ describe('ChaosService duplicate delivery and crash after commit', () => {
     expect(chaos.deliveries(batch)).toEqual([batch[0], batch[0], batch[1], batch[1]]);
   });
 
-  it('installs an afterCommit hook that runs the crash action when the fault fires', async () => {
+  it('runs the crash action after a commit when the fault fires', async () => {
     const { chaos, metrics } = chaosFor('order');
-    const processor = { afterCommit: null } as unknown as EventProcessor;
-    chaos.attach(processor);
     const crashed: string[] = [];
     chaos.setCrashAction((env) => void crashed.push(env.eventId));
     const env = envelope();
-    await processor.afterCommit!(env);
+    await chaos.afterCommit(env);
     expect(crashed).toEqual([]);
     chaos.update({ crashAfterCommitRate: 1 });
-    await processor.afterCommit!(env);
+    await chaos.afterCommit(env);
     expect(crashed).toEqual([env.eventId]);
     expect(
       await metricValue(metrics, 'ordermesh_chaos_faults_injected_total', { fault: 'crash_after_commit' }),

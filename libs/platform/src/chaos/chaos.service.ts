@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { EventEnvelope, ServiceName } from '@ordermesh/contracts';
-import { EventProcessor, InboundMessage } from '../messaging/event-processor';
-import { MessagingFaults, MessagingRuntime } from '../messaging/messaging.module';
+import type { InboundMessage } from '../messages';
+import type { MessagingFaults } from '../messaging/event-processor';
+import { MessagingRuntime } from '../messaging/messaging.module';
 import { Metrics } from '../observability/metrics';
 import {
   ChaosToggles,
@@ -70,7 +71,6 @@ export class ChaosService implements MessagingFaults {
     this.defaults = defaultToggles(options.seed);
     this.toggles = { ...this.defaults };
     this.random = mulberry32(options.seed);
-    if (runtime) runtime.faults = this;
     this.exportToggles();
   }
 
@@ -111,15 +111,11 @@ export class ChaosService implements MessagingFaults {
 
   // --- messaging faults -------------------------------------------------------------------------------------------
 
-  attach(processor: EventProcessor): void {
-    processor.afterCommit = (envelope) => this.afterCommit(envelope);
-  }
-
   /**
    * Injected handler failures are transient and always recoverable: an event gets at most maxAttempts - 1 of them,
    * so its last allowed attempt never fails by chaos and chaos alone never dead-letters a valid event.
    */
-  beforeHandle(envelope: EventEnvelope): void {
+  beforeReact(envelope: EventEnvelope): void {
     if (this.toggles.handlerFailureRate <= 0) return;
     const injected = this.injectedFailures.get(envelope.eventId) ?? 0;
     if (injected >= this.options.maxAttempts - 1) return;

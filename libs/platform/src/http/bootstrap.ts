@@ -16,6 +16,8 @@ import { CORRELATION_HEADER, correlationIdFrom } from '../logging/logger.module'
 import { HttpErrorFilter } from './http-error.filter';
 import { KafkaEventTransport } from '../messaging/kafka-event.transport';
 import { MessagingRuntime } from '../messaging/messaging.module';
+import { MESSAGING_FAULTS, MessagingFaults } from '../messaging/event-processor';
+import { SERVICE_REACTIONS, ServiceReactions } from '../unit-of-work/reactions';
 import { Metrics } from '../observability/metrics';
 import { traceRequests } from './server-spans';
 import { createValidationPipe } from './validation';
@@ -71,13 +73,15 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
   setupSwagger(app, opts);
-  // Services with messaging consume through the Kafka event transport (handlers declared with @EventPattern).
+  // Services with messaging consume through the Kafka event transport, with their reaction table.
   const runtime = find(app, MessagingRuntime);
-  if (runtime) {
+  const reactions = find<ServiceReactions>(app, SERVICE_REACTIONS);
+  const consuming = runtime && reactions;
+  if (consuming) {
     // Deferred so the filter below is in place before the handlers are wrapped (at startAllMicroservices). The
     // app's own init runs the lifecycle hooks; the microservice must not run them a second time.
     const events = app.connectMicroservice(
-      { strategy: new KafkaEventTransport(runtime) },
+      { strategy: new KafkaEventTransport(runtime, reactions, find<MessagingFaults>(app, MESSAGING_FAULTS)) },
       { inheritAppConfig: false, deferInitialization: true },
     ) as INestMicroservice & { setIsInitHookCalled(called: boolean): void };
     events.setIsInitHookCalled(true);
@@ -85,7 +89,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<NestFastifyAp
     events.useGlobalFilters(new RethrowRpcErrors());
   }
   await app.init();
-  if (runtime) await app.startAllMicroservices();
+  if (consuming) await app.startAllMicroservices();
   await app.getHttpAdapter().getInstance().ready();
   return app;
 }
@@ -98,7 +102,7 @@ class RethrowRpcErrors implements RpcExceptionFilter<unknown> {
 }
 
 /** A provider the app may or may not have (an app without messaging, or without metrics). */
-function find<T>(app: INestApplication, token: Type<T>): T | null {
+function find<T>(app: INestApplication, token: Type<T> | symbol): T | null {
   try {
     return app.get(token, { strict: false });
   } catch {

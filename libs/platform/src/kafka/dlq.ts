@@ -1,6 +1,6 @@
 import { Kafka } from 'kafkajs';
 import { HEADERS } from '@ordermesh/contracts';
-import { DLQ_HEADERS } from '../messaging/event-processor';
+import { DLQ_HEADERS } from '../messages';
 import { KafkaPublisher } from './kafka-client';
 import { readTopic, StoredMessage } from './topic-reader';
 

@@ -1,6 +1,6 @@
 import { fixtureEnvelope, HEADERS } from '@ordermesh/contracts';
 import { headersFor } from '../messaging/envelope-factory';
-import { DLQ_HEADERS } from '../messaging/event-processor';
+import { DLQ_HEADERS } from '../messages';
 import { decodeMessage } from './inspect';
 import { StoredMessage } from './topic-reader';
 

@@ -2,7 +2,7 @@
 // ListGroups, DescribeGroups, OffsetFetch, Fetch), so it works against the embedded broker and Apache Kafka alike.
 import { Admin, AssignerProtocol, Kafka } from 'kafkajs';
 import { HEADERS } from '@ordermesh/contracts';
-import { DLQ_HEADERS } from '../messaging/event-processor';
+import { DLQ_HEADERS } from '../messages';
 import { consumerLag, PartitionLag, readTopic, StoredMessage } from './topic-reader';
 
 /** Group ids used by throwaway readers (readTopic, tailTopic): they never commit and are hidden from listings. */

@@ -1,8 +1,6 @@
 // The only module family in ordermesh that imports kafkajs (see eslint.config.mjs).
 import { Admin, CompressionTypes, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
-import { DeliveryControl, InboundMessage } from '../messaging/event-processor';
-import { MessagePublisher } from '../messaging/outbox-relay';
-import { OutboundMessage } from '../messaging/envelope-factory';
+import type { DeliveryControl, InboundMessage, MessagePublisher, OutboundMessage } from '../messages';
 
 export interface KafkaSettings {
   brokers: string[];

@@ -60,14 +60,6 @@ export function buildEnvelope<T extends EventType>(
   };
 }
 
-/** A message as it goes to Kafka: key = aggregate id, value = envelope JSON, headers mirror the envelope. */
-export interface OutboundMessage {
-  topic: string;
-  key: string;
-  value: string;
-  headers: Record<string, string>;
-}
-
 export function headersFor(
   envelope: EventEnvelope,
   trace: { traceparent?: string; tracestate?: string } = {},

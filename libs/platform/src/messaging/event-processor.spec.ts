@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { fixtureEnvelope } from '@ordermesh/contracts';
+import { EventEnvelope, fixtureEnvelope } from '@ordermesh/contracts';
 import type { Pool } from 'pg';
+import type { InboundMessage, OutboundMessage } from '../messages';
+import { functionReactions } from '../unit-of-work/fake-reactions.test-support';
+import type { ServiceReactions } from '../unit-of-work/reactions';
+import type { EventPublisher, OutboxRows } from '../unit-of-work/unit-of-work';
 import {
   backoff,
   deferral,
   DeliveryInterruptedError,
-  EventHandler,
   EventProcessor,
-  InboundMessage,
+  EventProcessorOptions,
   RetryLaterError,
 } from './event-processor';
-import type { OutboundMessage } from './envelope-factory';
 
 /** A pool whose transactions record statements; inbox INSERTs report every row as new. */
 function fakePool() {
@@ -43,11 +45,31 @@ function messageFor(eventType: 'OrderCancelled') {
 
 const policy = { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 80 };
 
+type Handler = (envelope: EventEnvelope) => Promise<void> | void;
+
+function processorFor(
+  pool: Pool,
+  handlers: Record<string, Handler> | ServiceReactions,
+  opts: Partial<EventProcessorOptions> = {},
+): EventProcessor {
+  return new EventProcessor({
+    pool,
+    consumer: 'payment-service',
+    service:
+      'reactions' in handlers
+        ? (handlers as ServiceReactions)
+        : functionReactions(handlers as Record<string, Handler>),
+    dlq: { publish: async () => undefined },
+    retry: policy,
+    ...opts,
+  });
+}
+
 describe('EventProcessor: RetryLaterError', () => {
   it('waits as long as the dependency is down, outside the retry budget, heartbeating, and never dead-letters', async () => {
     const { pool, statements } = fakePool();
     let calls = 0;
-    const handler: EventHandler = async () => {
+    const handler: Handler = async () => {
       calls++;
       if (calls <= 5) throw new RetryLaterError('gateway circuit open', 'PAYMENT.GATEWAY_UNAVAILABLE');
     };
@@ -55,14 +77,14 @@ describe('EventProcessor: RetryLaterError', () => {
     const sleeps: number[] = [];
     const deferred: number[] = [];
     let heartbeats = 0;
-    const processor = new EventProcessor(
+    const processor = processorFor(
       pool,
-      'payment-service',
-      new Map([['OrderCancelled', handler]]),
-      { publish: async (m) => void dlq.push(...m) },
-      policy,
-      { deferred: (_type, _reason, waits) => deferred.push(waits) },
-      async (ms) => void sleeps.push(ms),
+      { OrderCancelled: handler },
+      {
+        dlq: { publish: async (m) => void dlq.push(...m) },
+        observer: { deferred: (_type, _reason, waits) => deferred.push(waits) },
+        sleep: async (ms) => void sleeps.push(ms),
+      },
     );
     const { message } = messageFor('OrderCancelled');
 
@@ -88,19 +110,17 @@ describe('EventProcessor: RetryLaterError', () => {
 
   it('gives the message back (no outcome, offset not committed) when the consumer stops while it waits', async () => {
     const { pool } = fakePool();
-    const handler: EventHandler = async () => {
+    const handler: Handler = async () => {
       throw new RetryLaterError('gateway circuit open', 'PAYMENT.GATEWAY_UNAVAILABLE');
     };
     let running = true;
-    const processor = new EventProcessor(
+    const processor = processorFor(
       pool,
-      'payment-service',
-      new Map([['OrderCancelled', handler]]),
-      { publish: async () => undefined },
-      policy,
-      {},
-      async () => {
-        running = false;
+      { OrderCancelled: handler },
+      {
+        sleep: async () => {
+          running = false;
+        },
       },
     );
     const { message } = messageFor('OrderCancelled');
@@ -111,18 +131,14 @@ describe('EventProcessor: RetryLaterError', () => {
 
   it('other errors still use the retry budget and then go to the DLQ', async () => {
     const { pool } = fakePool();
-    const handler: EventHandler = async () => {
+    const handler: Handler = async () => {
       throw new Error('boom');
     };
     const dlq: OutboundMessage[] = [];
-    const processor = new EventProcessor(
+    const processor = processorFor(
       pool,
-      'payment-service',
-      new Map([['OrderCancelled', handler]]),
-      { publish: async (m) => void dlq.push(...m) },
-      policy,
-      {},
-      async () => undefined,
+      { OrderCancelled: handler },
+      { dlq: { publish: async (m) => void dlq.push(...m) }, sleep: async () => undefined },
     );
     const { message } = messageFor('OrderCancelled');
     expect(await processor.process(message)).toBe('dead-lettered');
@@ -163,15 +179,10 @@ describe('EventProcessor: batches with events of other consumers', () => {
     const { pool, statements } = fakePool();
     const handled: string[] = [];
     const reported: string[] = [];
-    const processor = new EventProcessor(
+    const processor = processorFor(
       pool,
-      'payment-service',
-      new Map<string, EventHandler>([
-        ['OrderCancelled', async ({ envelope }) => void handled.push(envelope.eventId)],
-      ]),
-      { publish: async () => undefined },
-      policy,
-      { processed: (type, outcome) => void reported.push(`${type}:${outcome}`) },
+      { OrderCancelled: (envelope) => void handled.push(envelope.eventId) },
+      { observer: { processed: (type, outcome) => void reported.push(`${type}:${outcome}`) } },
     );
     const run = [
       batchMessage('OrderPlaced', 1, true),
@@ -199,13 +210,7 @@ describe('EventProcessor: batches with events of other consumers', () => {
 
   it('opens no transaction for a run with nothing to handle', async () => {
     const { pool, statements } = fakePool();
-    const processor = new EventProcessor(
-      pool,
-      'payment-service',
-      new Map<string, EventHandler>([['OrderCancelled', async () => undefined]]),
-      { publish: async () => undefined },
-      policy,
-    );
+    const processor = processorFor(pool, { OrderCancelled: () => undefined });
     const outcomes = await processor.processBatch([
       batchMessage('OrderPlaced', 1, true).message,
       batchMessage('OrderPlaced', 2, false).message,
@@ -215,33 +220,55 @@ describe('EventProcessor: batches with events of other consumers', () => {
   });
 });
 
-describe('EventProcessor: batch scope and duplicates within a run', () => {
-  it('runs the handlers inside the scope, with the run envelopes, and handles an event twice in one run once', async () => {
-    const { pool, statements } = fakePool();
-    const handled: string[] = [];
-    const processor = new EventProcessor(
-      pool,
-      'order-service',
-      new Map<string, EventHandler>([
+describe('EventProcessor: one unit of work per run', () => {
+  /** A store that records what it was asked to lock and what the reactions did, and publishes one event per reaction. */
+  function recordingService(statements: string[]) {
+    const opened: string[][] = [];
+    const flushed: string[][] = [];
+    const service: ServiceReactions<{ touched: string[]; events: EventPublisher }, string> = {
+      producer: { service: 'payment', aggregateType: 'payment' },
+      store: {
+        open: async (_tx, claims, events) => {
+          statements.push('OPEN');
+          opened.push([...claims]);
+          return { touched: [], events };
+        },
+        flush: async (_tx, work, _outbox: OutboxRows) => {
+          statements.push('FLUSH');
+          flushed.push(work.touched);
+        },
+      },
+      reactions: new Map([
         [
           'OrderCancelled',
-          async ({ envelope }) => {
-            statements.push('HANDLER');
-            handled.push(envelope.eventId);
+          {
+            claims: (e: EventEnvelope) => e.aggregateId,
+            react: async (e: EventEnvelope, work: { touched: string[]; events: EventPublisher }) => {
+              statements.push('REACT');
+              work.touched.push(e.eventId);
+              work.events.publish(e, [
+                {
+                  type: 'PaymentVoided',
+                  aggregateId: e.aggregateId,
+                  payload: {
+                    orderId: e.aggregateId,
+                    paymentId: randomUUID(),
+                    amount: { amount: 100, currency: 'EUR' },
+                  },
+                },
+              ]);
+            },
           },
         ],
-      ]),
-      { publish: async () => undefined },
-      policy,
-    );
-    const seen: string[][] = [];
-    processor.aroundBatch = async (_tx, envelopes, run) => {
-      seen.push(envelopes.map((e) => e.eventId));
-      statements.push('SCOPE-START');
-      const result = await run();
-      statements.push('SCOPE-END');
-      return result;
+      ]) as unknown as ServiceReactions<{ touched: string[]; events: EventPublisher }, string>['reactions'],
     };
+    return { service: service as unknown as ServiceReactions, opened, flushed };
+  }
+
+  it('opens with the claims of the fresh events, reacts in order, flushes, writes the outbox once; a duplicate in the run is skipped', async () => {
+    const { pool, statements } = fakePool();
+    const { service, opened, flushed } = recordingService(statements);
+    const processor = processorFor(pool, service);
     const a = messageFor('OrderCancelled');
     const b = messageFor('OrderCancelled');
     const again = { ...a.message, offset: '9' };
@@ -249,17 +276,48 @@ describe('EventProcessor: batch scope and duplicates within a run', () => {
     const outcomes = await processor.processBatch([a.message, b.message, again]);
 
     expect(outcomes).toEqual(['handled', 'handled', 'duplicate']);
-    expect(handled).toEqual([a.envelope.eventId, b.envelope.eventId]);
-    expect(seen).toEqual([[a.envelope.eventId, b.envelope.eventId, a.envelope.eventId]]);
-    expect(statements).toEqual([
-      'BEGIN',
-      'INSERT',
-      'SCOPE-START',
-      'HANDLER',
-      'HANDLER',
-      'SCOPE-END',
-      'COMMIT',
-    ]);
+    expect(opened).toEqual([[a.envelope.aggregateId, b.envelope.aggregateId]]);
+    expect(flushed).toEqual([[a.envelope.eventId, b.envelope.eventId]]);
+    // BEGIN, inbox, the unit of work, one outbox INSERT for both events, COMMIT.
+    expect(statements).toEqual(['BEGIN', 'INSERT', 'OPEN', 'REACT', 'REACT', 'FLUSH', 'INSERT', 'COMMIT']);
+  });
+
+  it('runs one message through the same unit of work (a run of one)', async () => {
+    const { pool, statements } = fakePool();
+    const { service, opened } = recordingService(statements);
+    const a = messageFor('OrderCancelled');
+
+    expect(await processorFor(pool, service).process(a.message)).toBe('handled');
+
+    expect(opened).toEqual([[a.envelope.aggregateId]]);
+    expect(statements).toEqual(['BEGIN', 'INSERT', 'OPEN', 'REACT', 'FLUSH', 'INSERT', 'COMMIT']);
+  });
+
+  it('does not open the unit of work when every event of the run is a redelivery', async () => {
+    const seen = new Set<string>();
+    const statements: string[] = [];
+    const client = {
+      query: async (text: string, values?: unknown[]) => {
+        statements.push(text.trim().split(/\s+/)[0]!);
+        const ids = Array.isArray(values?.[1]) ? (values[1] as string[]) : [];
+        const fresh = ids.filter((id) => !seen.has(id));
+        fresh.forEach((id) => seen.add(id));
+        return { rowCount: fresh.length, rows: fresh.map((event_id) => ({ event_id })) };
+      },
+      release: () => undefined,
+    };
+    const pool = { connect: async () => client } as unknown as Pool;
+    const { service, opened } = recordingService(statements);
+    const processor = processorFor(pool, service);
+    const a = messageFor('OrderCancelled');
+    const b = messageFor('OrderCancelled');
+    await processor.processBatch([a.message, b.message]);
+    statements.length = 0;
+
+    expect(await processor.processBatch([a.message, b.message])).toEqual(['duplicate', 'duplicate']);
+
+    expect(opened).toHaveLength(1);
+    expect(statements).toEqual(['BEGIN', 'INSERT', 'COMMIT']);
   });
 });
 
@@ -273,20 +331,15 @@ describe('EventProcessor: a failed run is replayed in halves', () => {
     const poisonId = (JSON.parse(messages[12]!.value!.toString()) as { eventId: string }).eventId;
     const handled: string[] = [];
     const dlq: OutboundMessage[] = [];
-    const processor = new EventProcessor(
+    const processor = processorFor(
       pool,
-      'payment-service',
-      new Map<string, EventHandler>([
-        [
-          'OrderCancelled',
-          async ({ envelope }) => {
-            if (envelope.eventId === poisonId) throw new Error('always fails');
-            handled.push(envelope.eventId);
-          },
-        ],
-      ]),
-      { publish: async (m) => void dlq.push(...m) },
-      policy,
+      {
+        OrderCancelled: (envelope) => {
+          if (envelope.eventId === poisonId) throw new Error('always fails');
+          handled.push(envelope.eventId);
+        },
+      },
+      { dlq: { publish: async (m) => void dlq.push(...m) } },
     );
 
     const outcomes = await processor.processBatch(messages);

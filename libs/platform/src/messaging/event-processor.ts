@@ -1,32 +1,13 @@
 import { EventEnvelope, parseEnvelope, ContractViolation, dlqTopic, HEADERS } from '@ordermesh/contracts';
-import { Pool, PoolClient } from 'pg';
-import { isConnectionError, isRetryableTransactionError, withTransaction } from '../db/transaction';
-import { MessagePublisher } from './outbox-relay';
-import { withBufferedOutbox } from './outbox';
+import { Pool } from 'pg';
 import { Context, context, Span, trace } from '@opentelemetry/api';
+import { isConnectionError, isRetryableTransactionError, withTransaction } from '../db/transaction';
+import { DeliveryControl, DLQ_HEADERS, InboundMessage, MessagePublisher } from '../messages';
 import { contextFrom, recordFailure, SpanKind, tracer, withLogFields } from '../observability/propagation';
-
-/** A message as the consumer received it from Kafka. */
-export interface InboundMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
-
-export interface HandlerContext<E extends EventEnvelope = EventEnvelope> {
-  envelope: E;
-  /** The transaction that also records the event as processed: write the effect and its outbox rows here. */
-  tx: PoolClient;
-  message: InboundMessage;
-}
-
-export type EventHandler = (ctx: HandlerContext) => Promise<void>;
-
-export type BatchScope = <T>(tx: PoolClient, envelopes: EventEnvelope[], run: () => Promise<T>) => Promise<T>;
-
+import type { Queryable } from './outbox';
+import { inUnitOfWork } from '../unit-of-work/units';
+import type { ServiceReactions } from '../unit-of-work/reactions';
+import type { Reaction, TracedEnvelope } from '../unit-of-work/unit-of-work';
 /** Thrown by a handler for a failure that no retry can fix: the message goes straight to the DLQ. */
 export class PermanentHandlerError extends Error {
   constructor(
@@ -54,12 +35,6 @@ export class RetryLaterError extends Error {
 /** Thrown out of processing when the consumer stops while an event waits: its offset is not committed. */
 export class DeliveryInterruptedError extends Error {}
 
-/** What the consumer loop lends the processor while a message waits: keep the group membership, notice shutdown. */
-export interface DeliveryControl {
-  heartbeat(): Promise<void>;
-  isRunning(): boolean;
-}
-
 /** A failed run no longer than this is replayed message by message; a longer one is halved (see `replay`). */
 const REPLAY_ONE_BY_ONE = 8;
 
@@ -71,9 +46,11 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** One message being handled: its envelope, its CONSUMER span and the context (trace, log fields) it runs in. */
 interface WorkUnit {
-  envelope: EventEnvelope;
+  envelope: TracedEnvelope;
   message: InboundMessage;
+  reaction: Reaction<unknown, unknown>;
   span: Span;
   ctx: Context;
 }
@@ -89,55 +66,71 @@ export interface ProcessorObserver {
   deadLettered?(topic: string, reason: string, err?: unknown): void;
 }
 
-export const DLQ_HEADERS = {
-  reason: 'dlq-reason',
-  error: 'dlq-error',
-  consumer: 'dlq-consumer',
-  originalTopic: 'dlq-original-topic',
-  originalPartition: 'dlq-original-partition',
-  originalOffset: 'dlq-original-offset',
-  failedAt: 'dlq-failed-at',
-  attempts: 'dlq-attempts',
-} as const;
+/**
+ * Fault injection into consumption, installed from outside the production path (the chaos module provides one
+ * under MESSAGING_FAULTS when CHAOS_ENABLED=true; none in normal operation).
+ */
+export interface MessagingFaults {
+  /** The messages handed to the processor (some may appear twice, as a redelivery would). */
+  deliveries(messages: InboundMessage[]): InboundMessage[];
+  /** Runs before a reaction; throws to make the attempt fail transiently. */
+  beforeReact(envelope: EventEnvelope): void;
+  /** Runs after the effect committed, before the offset is committed. */
+  afterCommit(envelope: EventEnvelope): Promise<void> | void;
+}
+
+export const MESSAGING_FAULTS = Symbol('MESSAGING_FAULTS');
+
+export interface EventProcessorOptions {
+  pool: Pool;
+  /** The consumer's name: its inbox rows and its DLQ headers carry it. */
+  consumer: string;
+  service: ServiceReactions;
+  dlq: MessagePublisher;
+  retry: RetryPolicy;
+  observer?: ProcessorObserver;
+  faults?: MessagingFaults | null;
+  sleep?: (ms: number) => Promise<void>;
+}
 
 /**
- * Handles one message at a time for one consumer: validate the contract, then run the handler and record
- * (consumer, eventId) in processed_messages in ONE transaction, so a redelivered event has no second effect.
- * Transient failures retry in place with exponential backoff and full jitter (the partition waits, so per-key
- * order holds); after the limit, or for a permanent failure, the message goes to `<topic>.dlq` and processing
- * moves on.
+ * Consumes for one service. A run of messages (one message, or a fetch's worth) is ONE unit of work in ONE
+ * transaction: validate each contract, record (consumer, eventId) in processed_messages, lock and load what the
+ * fresh events' reactions claim, apply the reactions in order, write state and outbox rows — so a redelivered event
+ * has no second effect, and a run costs a constant number of statements however long it is. A failed run is
+ * replayed in halves down to one message at a time; a single message retries in place with exponential backoff
+ * and full jitter (the partition waits, so per-key order holds); after the limit, or for a permanent failure, it
+ * goes to `<topic>.dlq` and processing moves on. One message is a run of one: there is no second path.
  */
 export class EventProcessor {
-  /**
-   * Wraps the handlers of a batch inside its transaction, with every envelope of the run: e.g. to take the row locks
-   * the handlers will need in one global order first (each handler locks in order, but a run of them would not, and
-   * could deadlock), or to load the run's aggregates with one query and write them back with one statement after
-   * the handlers ran. Must call `run` once and return its result; a throw rolls the run back (then replayed in
-   * halves, each a run with the scope again, and below 8 messages one by one without it).
-   */
-  aroundBatch: BatchScope | null = null;
-  /** Chaos/test hook: runs after the effect committed, before the offset is committed. */
-  afterCommit: ((envelope: EventEnvelope) => Promise<void> | void) | null = null;
+  private readonly pool: Pool;
+  private readonly consumer: string;
+  private readonly service: ServiceReactions;
+  private readonly dlq: MessagePublisher;
+  private readonly retry: RetryPolicy;
+  private readonly observer: ProcessorObserver;
+  private readonly faults: MessagingFaults | null;
+  private readonly sleep: (ms: number) => Promise<void>;
 
-  constructor(
-    private readonly pool: Pool,
-    private readonly consumer: string,
-    private readonly handlers: ReadonlyMap<string, EventHandler>,
-    private readonly dlq: MessagePublisher,
-    private readonly retry: RetryPolicy,
-    private readonly observer: ProcessorObserver = {},
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  ) {}
+  constructor(options: EventProcessorOptions) {
+    this.pool = options.pool;
+    this.consumer = options.consumer;
+    this.service = options.service;
+    this.dlq = options.dlq;
+    this.retry = options.retry;
+    this.observer = options.observer ?? {};
+    this.faults = options.faults ?? null;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
 
   get subscribedEventTypes(): string[] {
-    return [...this.handlers.keys()];
+    return [...this.service.reactions.keys()];
   }
 
   /**
-   * Handles messages of ONE partition, in order, sharing one transaction: one commit (one fsync) for the whole run
-   * instead of one per message. Each message still gets its own inbox row and its own handler call. If anything in
-   * the run fails, the transaction rolls back and the run is replayed in halves, down to message by message through
-   * `process`, which owns retries and dead-lettering — so batching changes cost, never outcomes or order.
+   * Handles a run of messages (in order; each partition's contiguous) as one unit of work. If anything in it fails,
+   * the transaction rolls back and the run is replayed in halves, down to message by message through `process`,
+   * which owns retries and dead-lettering — so batching changes cost, never outcomes or order.
    */
   async processBatch(
     messages: InboundMessage[],
@@ -157,7 +150,7 @@ export class EventProcessor {
       const result = parseEnvelope(message.value ?? Buffer.alloc(0));
       // Anything that needs the DLQ takes the one-by-one path, which knows how to report it.
       if (!result.ok) return this.replay(messages, control);
-      if (this.handlers.has(result.envelope.eventType)) {
+      if (this.service.reactions.has(result.envelope.eventType)) {
         work.push({ index, envelope: result.envelope, message });
       } else {
         outcomes[index] = 'ignored';
@@ -172,37 +165,11 @@ export class EventProcessor {
       reportIgnored();
       return outcomes as ProcessOutcome[];
     }
-    const envelopes = work.map((w) => w.envelope);
-    // Each message's span starts when its handler does (time before that is queueing) and ends once the run commits.
-    const units: WorkUnit[] = [];
+    // Each message's span starts when its reaction does (time before that is queueing) and ends once the run commits.
+    const units = work.map((w) => this.unitOf(w.envelope, w.message));
     let handled: ProcessOutcome[];
     try {
-      handled = await withTransaction(
-        this.pool,
-        async (tx) => {
-          const fresh = await this.recordInboxOfRun(tx, work);
-          const handleAll = async () => {
-            const out: ProcessOutcome[] = [];
-            for (const [i, { envelope, message }] of work.entries()) {
-              const unit = this.unitOf(envelope, message);
-              units.push(unit);
-              out.push(
-                await this.within(unit, async () => {
-                  if (!fresh[i]) return 'duplicate';
-                  await this.handlers.get(envelope.eventType)!({ envelope, tx, message: unit.message });
-                  return 'handled';
-                }),
-              );
-            }
-            return out;
-          };
-          // The run's outbox rows go in with one statement at its end (appendToOutbox buffers inside it).
-          return withBufferedOutbox(tx, () =>
-            this.aroundBatch ? this.aroundBatch(tx, envelopes, handleAll) : handleAll(),
-          );
-        },
-        1,
-      );
+      handled = await withTransaction(this.pool, (tx) => this.runUnits(tx, units), 1);
     } catch (err) {
       for (const unit of units) {
         recordFailure(unit.span, err);
@@ -220,30 +187,54 @@ export class EventProcessor {
       unit.span.end();
       await this.within(unit, async () => {
         this.observer.processed?.(unit.envelope.eventType, handled[i]!, perMessage);
-        if (handled[i] === 'handled') await this.afterCommit?.(unit.envelope);
+        if (handled[i] === 'handled') await this.faults?.afterCommit(unit.envelope);
       });
     }
     return outcomes as ProcessOutcome[];
   }
 
   /**
-   * A message whose event-type header names a type this consumer has no handler for is skipped without parsing its
+   * The unit of work of a run, inside `tx`: the inbox rows first (one statement; a redelivery — already handled, or
+   * earlier in the same run — is a duplicate), then the fresh events' claims locked and loaded, the reactions in
+   * order, state and outbox written.
+   */
+  private async runUnits(tx: Queryable, units: WorkUnit[]): Promise<ProcessOutcome[]> {
+    const fresh = await this.recordInbox(tx, units);
+    const todo = units.filter((_, i) => fresh[i]);
+    if (todo.length === 0) return units.map(() => 'duplicate');
+    const claims = todo.map((u) => u.reaction.claims(u.envelope as never));
+    return inUnitOfWork(tx, this.service.store, this.service.producer, claims, async (work) => {
+      const out: ProcessOutcome[] = [];
+      for (const [i, unit] of units.entries()) {
+        out.push(
+          await this.within(unit, async () => {
+            if (!fresh[i]) return 'duplicate';
+            // Before the reaction, so an injected failure never leaves a partial effect (the run rolls back anyway).
+            this.faults?.beforeReact(unit.envelope);
+            await unit.reaction.react(unit.envelope as never, work);
+            return 'handled';
+          }),
+        );
+      }
+      return out;
+    });
+  }
+
+  /**
+   * A message whose event-type header names a type this consumer has no reaction for is skipped without parsing its
    * value (most messages on a topic are for other consumers). The header mirrors the envelope (the relay writes both
    * from one row); a message without the header is parsed and routed by its envelope.
    */
   private isIgnoredByHeader(message: InboundMessage): boolean {
     const type = message.headers[HEADERS.eventType];
-    return type !== undefined && !this.handlers.has(type);
+    return type !== undefined && !this.service.reactions.has(type);
   }
 
   /**
    * Inserts the inbox rows of a run with one statement; per message, whether it is new (false: this consumer already
    * handled the event, or it occurs earlier in the same run — a redelivery either way).
    */
-  private async recordInboxOfRun(
-    tx: PoolClient,
-    work: { envelope: EventEnvelope; message: InboundMessage }[],
-  ): Promise<boolean[]> {
+  private async recordInbox(tx: Queryable, units: WorkUnit[]): Promise<boolean[]> {
     const { rows } = await tx.query<{ event_id: string }>(
       `INSERT INTO processed_messages (consumer, event_id, event_type, topic, partition, "offset")
        SELECT $1, x.event_id, x.event_type, x.topic, x.partition, x."offset"
@@ -252,30 +243,16 @@ export class EventProcessor {
        RETURNING event_id`,
       [
         this.consumer,
-        work.map((w) => w.envelope.eventId),
-        work.map((w) => w.envelope.eventType),
-        work.map((w) => w.message.topic),
-        work.map((w) => w.message.partition),
-        work.map((w) => w.message.offset),
+        units.map((u) => u.envelope.eventId),
+        units.map((u) => u.envelope.eventType),
+        units.map((u) => u.message.topic),
+        units.map((u) => u.message.partition),
+        units.map((u) => u.message.offset),
       ],
     );
     const inserted = new Set(rows.map((r) => r.event_id));
     // The first occurrence of an inserted id is the one to handle; any later one in the run is a duplicate.
-    return work.map(({ envelope }) => inserted.delete(envelope.eventId));
-  }
-
-  /** Inserts the inbox row; false when this consumer already handled the event (a redelivery). */
-  private async recordInbox(
-    tx: PoolClient,
-    envelope: EventEnvelope,
-    message: InboundMessage,
-  ): Promise<boolean> {
-    const { rowCount } = await tx.query(
-      `INSERT INTO processed_messages (consumer, event_id, event_type, topic, partition, "offset")
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      [this.consumer, envelope.eventId, envelope.eventType, message.topic, message.partition, message.offset],
-    );
-    return rowCount === 1;
+    return units.map(({ envelope }) => inserted.delete(envelope.eventId));
   }
 
   /**
@@ -296,6 +273,7 @@ export class EventProcessor {
     return out;
   }
 
+  /** One message: a run of one, with retries in place and the DLQ behind them. */
   async process(message: InboundMessage, control: DeliveryControl = ALWAYS_RUNNING): Promise<ProcessOutcome> {
     const started = Date.now();
     const typeHint = headerType(message);
@@ -310,14 +288,13 @@ export class EventProcessor {
       return 'dead-lettered';
     }
     const { envelope } = parsed;
-    const handler = this.handlers.get(envelope.eventType);
-    if (!handler) {
+    if (!this.service.reactions.has(envelope.eventType)) {
       this.observer.processed?.(envelope.eventType, 'ignored', Date.now() - started);
       return 'ignored';
     }
     const unit = this.unitOf(envelope, message);
     try {
-      const outcome = await this.within(unit, () => this.handleWithRetries(unit, handler, control, started));
+      const outcome = await this.within(unit, () => this.handleWithRetries(unit, control, started));
       unit.span.setAttribute('ordermesh.outcome', outcome);
       return outcome;
     } catch (err) {
@@ -329,8 +306,9 @@ export class EventProcessor {
   }
 
   /**
-   * The consumed event as a unit of work: a CONSUMER span whose parent is the producer's span (from the message's
-   * traceparent header), and the log fields every line written while handling it carries.
+   * The consumed event as a unit of work: its reaction, the envelope with the trace context it arrived with, a
+   * CONSUMER span whose parent is the producer's span (from the message's traceparent header), and the log fields
+   * every line written while handling it carries.
    */
   private unitOf(envelope: EventEnvelope, message: InboundMessage): WorkUnit {
     const parent = contextFrom(message.headers);
@@ -347,19 +325,26 @@ export class EventProcessor {
           'messaging.kafka.offset': Number(message.offset),
           'messaging.message.id': envelope.eventId,
           'ordermesh.event_type': envelope.eventType,
-          'ordermesh.order_id': envelope.aggregateId,
+          'ordermesh.aggregate_id': envelope.aggregateId,
         },
       },
       parent,
     );
-    return { envelope, message, span, ctx: trace.setSpan(parent, span) };
+    const traceparent = message.headers[HEADERS.traceparent];
+    return {
+      envelope: traceparent ? { ...envelope, trace: { traceparent } } : envelope,
+      message,
+      reaction: this.service.reactions.get(envelope.eventType)!,
+      span,
+      ctx: trace.setSpan(parent, span),
+    };
   }
 
   private within<T>(unit: WorkUnit, fn: () => Promise<T>): Promise<T> {
     const { envelope } = unit;
     return withLogFields(
       {
-        orderId: envelope.aggregateId,
+        aggregateId: envelope.aggregateId,
         eventId: envelope.eventId,
         eventType: envelope.eventType,
         correlationId: envelope.correlationId,
@@ -369,22 +354,18 @@ export class EventProcessor {
   }
 
   private async handleWithRetries(
-    { envelope, message, span }: WorkUnit,
-    handler: EventHandler,
+    unit: WorkUnit,
     control: DeliveryControl,
     started: number,
   ): Promise<ProcessOutcome> {
+    const { envelope, message, span } = unit;
     let waits = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = await withTransaction(this.pool, async (tx) => {
-          if (!(await this.recordInbox(tx, envelope, message))) return 'duplicate' as const;
-          await handler({ envelope, tx, message });
-          return 'handled' as const;
-        });
-        this.observer.processed?.(envelope.eventType, outcome, Date.now() - started);
-        if (outcome === 'handled') await this.afterCommit?.(envelope);
-        return outcome;
+        const [outcome] = await withTransaction(this.pool, (tx) => this.runUnits(tx, [unit]));
+        this.observer.processed?.(envelope.eventType, outcome!, Date.now() - started);
+        if (outcome === 'handled') await this.faults?.afterCommit(envelope);
+        return outcome!;
       } catch (err) {
         span.addEvent('handler failed', { attempt, error: (err as Error)?.message ?? String(err) });
         if (err instanceof RetryLaterError) {

@@ -1,47 +1,45 @@
 import { Logger } from '@nestjs/common';
-import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
-import { lastValueFrom, defaultIfEmpty } from 'rxjs';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { KafkaEventConsumer } from '../kafka/kafka-client';
-import {
-  DeliveryControl,
-  EventHandler,
-  EventProcessor,
-  HandlerContext,
-  InboundMessage,
-} from './event-processor';
-import { MessagingFaults, MessagingRuntime } from './messaging.module';
+import type { DeliveryControl, InboundMessage } from '../messages';
+import type { ServiceReactions } from '../unit-of-work/reactions';
+import { EventProcessor, MessagingFaults } from './event-processor';
+import { MessagingRuntime } from './messaging.module';
 import { RunGatherer } from './run-gatherer';
 
 /**
- * Nest microservice strategy: handlers are declared with `@EventPattern('<EventType>')` and receive a
- * HandlerContext (envelope + the inbox transaction). The platform, not the handler, owns contract validation,
- * the inbox, retries, dead-lettering and offset commits.
+ * Nest microservice strategy that consumes with the service's reaction table (`provideReactions`). The platform, not
+ * the reaction, owns contract validation, the unit of work (inbox, locks, state, outbox), retries, dead-lettering and
+ * offset commits.
  */
 export class KafkaEventTransport extends Server implements CustomTransportStrategy {
   private readonly consumer: KafkaEventConsumer;
   private readonly log = new Logger('KafkaEventTransport');
   processor: EventProcessor | null = null;
 
-  constructor(private readonly runtime: MessagingRuntime) {
+  constructor(
+    private readonly runtime: MessagingRuntime,
+    private readonly service: ServiceReactions,
+    private readonly faults: MessagingFaults | null = null,
+  ) {
     super();
     this.consumer = new KafkaEventConsumer(runtime.kafka);
   }
 
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
-      const { options, faults } = this.runtime;
-      const handlers = new Map<string, EventHandler>();
-      for (const [pattern, handler] of this.messageHandlers)
-        handlers.set(pattern, this.wrap(handler, faults));
+      const { options } = this.runtime;
+      const faults = this.faults;
       const consumerName = `${options.service}-service`;
       const metrics = this.runtime.metrics;
-      this.processor = new EventProcessor(
-        this.runtime.pool,
-        consumerName,
-        handlers,
-        this.runtime.publisher,
-        options.retry,
-        {
+      this.processor = new EventProcessor({
+        pool: this.runtime.pool,
+        consumer: consumerName,
+        service: this.service,
+        dlq: this.runtime.publisher,
+        retry: options.retry,
+        faults,
+        observer: {
           processed: (eventType, outcome, ms) => {
             metrics?.consumerHandled.inc({ event_type: eventType, outcome });
             metrics?.consumerDuration.observe({ event_type: eventType }, ms / 1000);
@@ -63,10 +61,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
             this.log.error({ topic, reason }, 'message dead-lettered');
           },
         },
-      );
-      this.runtime.processor = this.processor;
-      this.processor.aroundBatch = this.runtime.batchScope;
-      faults?.attach(this.processor);
+      });
       if (options.autoStart && options.consumes.length) {
         // Merging (the default): one fetch's partitions, delivered to concurrent workers, are one run (one transaction).
         // Otherwise each partition's batch is a run of its own, up to `concurrency` at once.
@@ -99,14 +94,5 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
 
   unwrap<T>(): T {
     return this.consumer as T;
-  }
-
-  private wrap(handler: MessageHandler, faults: MessagingFaults | null): EventHandler {
-    return async (ctx: HandlerContext) => {
-      // Before the handler, so an injected failure never leaves a partial effect (the transaction rolls back anyway).
-      faults?.beforeHandle(ctx.envelope);
-      const result = await handler(ctx);
-      await lastValueFrom(this.transformToObservable(result).pipe(defaultIfEmpty(undefined)));
-    };
   }
 }

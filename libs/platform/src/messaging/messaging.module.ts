@@ -10,7 +10,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { HealthCheckError } from '@nestjs/terminus';
-import { EventEnvelope, ServiceName, TOPICS, dlqTopic } from '@ordermesh/contracts';
+import { ServiceName, TOPICS, dlqTopic } from '@ordermesh/contracts';
 import { Pool } from 'pg';
 import { PG_POOL } from '../db/database.module';
 import { Metrics } from '../observability/metrics';
@@ -22,7 +22,7 @@ import {
   kafkaReachable,
   TopicSpec,
 } from '../kafka/kafka-client';
-import { EventProcessor, InboundMessage, RetryPolicy } from './event-processor';
+import { RetryPolicy } from './event-processor';
 import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
 
 export interface MessagingOptions {
@@ -42,31 +42,15 @@ export interface MessagingOptions {
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
-/** Fault injection into consumption (the chaos module registers one; none in normal operation). */
-export interface MessagingFaults {
-  /** Called with the processor once it exists (e.g. to install its afterCommit hook). */
-  attach(processor: EventProcessor): void;
-  /** Runs before a handler's effect; throws to make the attempt fail transiently. */
-  beforeHandle(envelope: EventEnvelope): void;
-  /** The messages handed to the processor (some may appear twice, as a redelivery would). */
-  deliveries(messages: InboundMessage[]): InboundMessage[];
-}
-
 /**
  * The messaging runtime of one service: Kafka connection, publisher, outbox relay. Consumers are attached by the
- * KafkaEventTransport (Nest microservice strategy), which reads handlers declared with @EventPattern.
+ * KafkaEventTransport (Nest microservice strategy), which consumes with the service's reaction table.
  */
 @Injectable()
 export class MessagingRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly kafka: Kafka;
   readonly publisher: KafkaPublisher;
   readonly relay: OutboxRelay;
-  /** Set by KafkaEventTransport when it starts: the processor behind this service's @EventPattern handlers. */
-  processor: EventProcessor | null = null;
-  /** Set by an app at module init: wraps each consumed batch's handlers in its transaction (EventProcessor.aroundBatch). */
-  batchScope: EventProcessor['aroundBatch'] = null;
-  /** Set by the chaos module when CHAOS_ENABLED=true; read by KafkaEventTransport when it starts. */
-  faults: MessagingFaults | null = null;
   private readonly logger = new Logger('Messaging');
 
   constructor(
@@ -121,9 +105,14 @@ export class MessagingRuntime implements OnApplicationBootstrap, OnApplicationSh
   }
 }
 
-/** A stable advisory-lock key per service database, for the relay's leader lease. */
-function relayLockKey(service: ServiceName): number {
-  return { order: 710_001, inventory: 710_002, payment: 710_003 }[service];
+/**
+ * The advisory-lock key of the relay's leader lease: stable per service name (FNV-1a), so services that share one
+ * database still elect one relay each.
+ */
+export function relayLockKey(service: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of Buffer.from(`outbox-relay:${service}`)) h = Math.imul(h ^ ch, 0x01000193);
+  return h | 0;
 }
 
 /** Readiness check for HealthModule: Kafka answers a metadata request. */

@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { PreparedStatementClient } from '../db/prepared-statements';
 import { envelopeFromRow, OutboxRow } from './outbox';
-import { headersFor, OutboundMessage } from './envelope-factory';
+import { headersFor } from './envelope-factory';
+import type { MessagePublisher, OutboundMessage } from '../messages';
 import {
   activeTraceCarrier,
   contextFrom,
@@ -10,11 +11,6 @@ import {
   tracer,
 } from '../observability/propagation';
 import { trace } from '@opentelemetry/api';
-
-/** Where the relay sends messages; implemented by the Kafka adapter. Resolves once the broker acknowledged all. */
-export interface MessagePublisher {
-  publish(messages: OutboundMessage[]): Promise<void>;
-}
 
 export interface OutboxRelayOptions {
   /** Connection string of the service's database; the relay holds one dedicated connection. */

@@ -5,12 +5,9 @@ export type Queryable = Pick<ClientBase, 'query'>;
 
 export type OutboxEntry = EventEnvelope & { trace?: { traceparent?: string; tracestate?: string } };
 
-/** Outbox rows appended inside a consumed run, written with one statement before the run commits. */
-const runBuffers = new WeakMap<Queryable, { aggregateType: string; entry: OutboxEntry }[]>();
-
 /**
- * Appends events to the outbox inside the caller's transaction (one statement for any number of events; inside a
- * consumed run, buffered and written with the run's other outbox rows in one statement before it commits).
+ * Appends events to the outbox inside the caller's transaction, with one statement for any number of events. Units
+ * of work publish through their RunOutbox instead; this is for writers outside one (tools, tests).
  * Invariant: call this after the business rows are written/locked in the same transaction, so that for one
  * aggregate outbox ids follow commit order (the relay publishes in id order).
  */
@@ -20,39 +17,8 @@ export async function appendToOutbox(
   entries: OutboxEntry[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  const buffer = runBuffers.get(tx);
-  if (buffer) {
-    for (const entry of entries) buffer.push({ aggregateType, entry });
-    return;
-  }
   const insert = outboxInsert(aggregateType, entries, 1);
   await tx.query(insert.text, insert.values);
-}
-
-/**
- * Runs `fn` with outbox appends on `tx` buffered, then writes them all with one statement, in append order (so ids
- * still follow each aggregate's order), still inside the transaction. Nothing is written if `fn` throws; the
- * buffer is gone either way (pooled connections are reused).
- */
-export async function withBufferedOutbox<T>(tx: Queryable, fn: () => Promise<T>): Promise<T> {
-  if (runBuffers.has(tx)) return fn();
-  const buffer: { aggregateType: string; entry: OutboxEntry }[] = [];
-  runBuffers.set(tx, buffer);
-  let result: T;
-  try {
-    result = await fn();
-  } finally {
-    runBuffers.delete(tx);
-  }
-  if (buffer.length) {
-    const insert = outboxInsert(
-      buffer.map((b) => b.aggregateType),
-      buffer.map((b) => b.entry),
-      1,
-    );
-    await tx.query(insert.text, insert.values);
-  }
-  return result;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { DeliveryControl, InboundMessage } from './event-processor';
+import type { DeliveryControl, InboundMessage } from '../messages';
 import { RunGatherer } from './run-gatherer';
 
 const message = (partition: number, offset: number): InboundMessage => ({

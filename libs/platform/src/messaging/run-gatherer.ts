@@ -1,4 +1,4 @@
-import type { DeliveryControl, InboundMessage } from './event-processor';
+import type { DeliveryControl, InboundMessage } from '../messages';
 
 interface Submitted {
   messages: InboundMessage[];
