@@ -2,31 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
 import { serviceInfrastructure } from '@ordermesh/platform';
 import { CancelOrderHandler } from './application/cancel-order/cancel-order.handler';
-import { CancelOrderWhenPaymentDeclined } from './application/cancel-order-when-payment-declined/cancel-order-when-payment-declined.handler';
-import { CancelOrderWhenReservationExpired } from './application/cancel-order-when-reservation-expired/cancel-order-when-reservation-expired.handler';
-import { CancelOrderWhenStockReservationFailed } from './application/cancel-order-when-stock-reservation-failed/cancel-order-when-stock-reservation-failed.handler';
-import { CompleteFulfillmentWhenPaymentCaptured } from './application/complete-fulfillment-when-payment-captured/complete-fulfillment-when-payment-captured.handler';
-import { CompleteFulfillmentWhenStockCommitted } from './application/complete-fulfillment-when-stock-committed/complete-fulfillment-when-stock-committed.handler';
-import { ConfirmOrderWhenReservationConfirmed } from './application/confirm-order-when-reservation-confirmed/confirm-order-when-reservation-confirmed.handler';
 import { FulfillOrderHandler } from './application/fulfill-order/fulfill-order.handler';
 import { GetOrderHandler } from './application/get-order/get-order.handler';
 import { GetOrderTimelineHandler } from './application/get-order-timeline/get-order-timeline.handler';
 import { ListOrdersHandler } from './application/list-orders/list-orders.handler';
 import { PlaceOrderHandler } from './application/place-order/place-order.handler';
 import { CLOCK, ID_GENERATOR } from './application/ports/clock.port';
-import { ORDER_REPOSITORY } from './application/ports/order.repository.port';
-import { TRANSACTIONS } from './application/ports/transaction.port';
-import { RecordCompensationWhenCompensated } from './application/record-compensation-when-compensated/record-compensation-when-compensated.handler';
-import { RecordPaymentWhenPaymentAuthorized } from './application/record-payment-when-payment-authorized/record-payment-when-payment-authorized.handler';
-import { RecordReservationWhenStockReserved } from './application/record-reservation-when-stock-reserved/record-reservation-when-stock-reserved.handler';
+import { ORDER_PLACEMENTS } from './application/ports/order-placements.port';
+import { ORDER_QUERIES } from './application/ports/order-queries.port';
 import { OrderCommand } from './application/shared/order-command';
 import { OrderSagaStep } from './application/shared/order-saga-step';
 import { OrderConfig } from './config';
-import { PgTransactions } from './infrastructure/db/pg-transactions';
-import { PLACEMENT_BATCHING, SqlOrderRepository } from './infrastructure/sql/sql-order.repository';
+import { PLACEMENT_BATCHING, SqlOrderPlacements } from './infrastructure/sql/order-placements';
+import { SqlOrderQueries } from './infrastructure/sql/order-queries';
 import { OrdersController } from './interface/http/orders.controller';
-import { OrderSagaConsumer } from './interface/messaging/order-saga.consumer';
-import { OrderRunScope } from './interface/messaging/order-run-scope';
+import { orderReactions } from './interface/messaging/order-reactions';
 
 @Module({})
 export class OrderAppModule {
@@ -34,15 +24,14 @@ export class OrderAppModule {
     return {
       module: OrderAppModule,
       imports: serviceInfrastructure(config),
-      controllers: [OrdersController, OrderSagaConsumer],
+      controllers: [OrdersController],
       providers: [
         { provide: PLACEMENT_BATCHING, useValue: config.placement },
-        { provide: ORDER_REPOSITORY, useClass: SqlOrderRepository },
-        { provide: TRANSACTIONS, useClass: PgTransactions },
+        { provide: ORDER_PLACEMENTS, useClass: SqlOrderPlacements },
+        { provide: ORDER_QUERIES, useClass: SqlOrderQueries },
         { provide: CLOCK, useValue: { now: () => new Date() } },
         { provide: ID_GENERATOR, useValue: { next: () => randomUUID() } },
         OrderSagaStep,
-        OrderRunScope,
         OrderCommand,
         PlaceOrderHandler,
         GetOrderHandler,
@@ -50,15 +39,7 @@ export class OrderAppModule {
         ListOrdersHandler,
         CancelOrderHandler,
         FulfillOrderHandler,
-        RecordReservationWhenStockReserved,
-        CancelOrderWhenStockReservationFailed,
-        RecordPaymentWhenPaymentAuthorized,
-        ConfirmOrderWhenReservationConfirmed,
-        CancelOrderWhenPaymentDeclined,
-        CancelOrderWhenReservationExpired,
-        CompleteFulfillmentWhenStockCommitted,
-        CompleteFulfillmentWhenPaymentCaptured,
-        RecordCompensationWhenCompensated,
+        ...orderReactions,
       ],
     };
   }

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, fixtureEnvelope } from '@ordermesh/contracts';
 import { EventProcessor, PreparedStatementClient, ProcessOutcome } from '@ordermesh/platform';
-import { createTestDatabase, partitionRun, reactionProcessor, TestDatabase } from '@ordermesh/testing';
+import {
+  createTestDatabase,
+  partitionRun,
+  reactionProcessor,
+  serviceReactions,
+  TestDatabase,
+} from '@ordermesh/testing';
 import { Pool } from 'pg';
 import { CancelOrderWhenPaymentDeclined } from '../src/application/cancel-order-when-payment-declined/cancel-order-when-payment-declined.handler';
 import { ConfirmOrderWhenReservationConfirmed } from '../src/application/confirm-order-when-reservation-confirmed/confirm-order-when-reservation-confirmed.handler';
@@ -9,17 +15,19 @@ import { PlaceOrderHandler } from '../src/application/place-order/place-order.ha
 import { RecordPaymentWhenPaymentAuthorized } from '../src/application/record-payment-when-payment-authorized/record-payment-when-payment-authorized.handler';
 import { RecordReservationWhenStockReserved } from '../src/application/record-reservation-when-stock-reserved/record-reservation-when-stock-reserved.handler';
 import { OrderSagaStep } from '../src/application/shared/order-saga-step';
-import { SqlOrderRepository } from '../src/infrastructure/sql/sql-order.repository';
+import { SqlOrderPlacements } from '../src/infrastructure/sql/order-placements';
+import { SqlOrderQueries } from '../src/infrastructure/sql/order-queries';
+import { SqlOrderUnitOfWork } from '../src/infrastructure/sql/order-unit-of-work';
 
 /**
- * A consumed run of saga events loads its orders with one query and writes them back with one statement
- * (`withinRun`). These tests hold it to the per-event path: the same events give the same orders, outbox and
- * history either way, including several events for one order in one run and a run that fails and is replayed.
+ * A consumed run of saga events is one unit of work: its orders loaded with one query, written back with one
+ * statement. These tests hold the one path to the saga's per-event semantics: a run of many events gives the same
+ * orders, outbox and history as the same events handled one at a time (each a run of one), including several events
+ * for one order in one run and a run that fails and is replayed.
  */
 describe('order reactions in a consumed run (real PostgreSQL)', () => {
   let db: TestDatabase;
   let pool: Pool;
-  let repo: SqlOrderRepository;
   let placeOrder: PlaceOrderHandler;
   let dlq: unknown[];
   const clock = { now: () => new Date('2030-01-01T00:00:00.000Z') };
@@ -29,33 +37,26 @@ describe('order reactions in a consumed run (real PostgreSQL)', () => {
     // One connection: every run and every single event below reuses the same pool client, so state a run left
     // behind on it would show.
     pool = new Pool({ connectionString: db.url, max: 1, Client: PreparedStatementClient });
-    repo = new SqlOrderRepository(pool);
-    placeOrder = new PlaceOrderHandler(repo, clock, { next: () => randomUUID() });
+    placeOrder = new PlaceOrderHandler(new SqlOrderPlacements(pool), new SqlOrderQueries(pool), clock, {
+      next: () => randomUUID(),
+    });
   });
   afterAll(async () => {
     await pool?.end();
     await db?.drop();
   });
 
-  function processor(batched: boolean): EventProcessor {
-    const step = new OrderSagaStep(repo, clock);
+  function processor(): EventProcessor {
+    const step = new OrderSagaStep(clock);
     const built = reactionProcessor(
       pool,
       'order-service',
-      [
+      serviceReactions({ service: 'order', aggregateType: 'order' }, new SqlOrderUnitOfWork(), [
         ['StockReserved', new RecordReservationWhenStockReserved(step)],
         ['PaymentAuthorized', new RecordPaymentWhenPaymentAuthorized(step)],
         ['ReservationConfirmed', new ConfirmOrderWhenReservationConfirmed(step)],
         ['PaymentDeclined', new CancelOrderWhenPaymentDeclined(step)],
-      ],
-      batched
-        ? (tx, envelopes, run) =>
-            repo.withinRun(
-              tx,
-              envelopes.map((e) => e.aggregateId),
-              run,
-            )
-        : null,
+      ]),
     );
     dlq = built.deadLettered;
     return built.processor;
@@ -157,8 +158,8 @@ describe('order reactions in a consumed run (real PostgreSQL)', () => {
     const scenario = ['confirm', 'decline', 'confirm'] as const;
 
     const run = interleave(batchedOrders.map((id, i) => sagaEvents(id, scenario[i]!)));
-    const batchOutcomes = await processor(true).processBatch(messages(run));
-    const one = processor(false);
+    const batchOutcomes = await processor().processBatch(messages(run));
+    const one = processor();
     const singleOutcomes: ProcessOutcome[] = [];
     for (const m of messages(interleave(singleOrders.map((id, i) => sagaEvents(id, scenario[i]!))))) {
       singleOutcomes.push(await one.process(m));
@@ -199,7 +200,7 @@ describe('order reactions in a consumed run (real PostgreSQL)', () => {
   it('treats an event redelivered within the run and after it as a duplicate', async () => {
     const orderId = await place();
     const events = sagaEvents(orderId, 'confirm');
-    const p = processor(true);
+    const p = processor();
     const outcomes = await p.processBatch(messages([...events, events[0]!]));
     expect(outcomes).toEqual(['handled', 'handled', 'handled', 'duplicate']);
     expect(await p.processBatch(messages(events))).toEqual(['duplicate', 'duplicate', 'duplicate']);
@@ -210,13 +211,13 @@ describe('order reactions in a consumed run (real PostgreSQL)', () => {
     const known = await place();
     const unknown = randomUUID();
     const run = [...sagaEvents(known, 'confirm'), sagaEvents(unknown, 'decline')[1]!];
-    const outcomes = await processor(true).processBatch(messages(run));
+    const outcomes = await processor().processBatch(messages(run));
     expect(outcomes).toEqual(['handled', 'handled', 'handled', 'dead-lettered']);
     expect(dlq).toHaveLength(1);
     expect((await observed(known)).order).toMatchObject({ status: 'CONFIRMED' });
-    // The run left nothing behind on the (single) connection: a plain lock-and-save path works on it.
+    // The run left nothing behind on the (single) connection: a run of one works on it.
     const again = await place();
-    expect(await processor(false).process(messages(sagaEvents(again, 'decline'))[0]!)).toBe('handled');
+    expect(await processor().process(messages(sagaEvents(again, 'decline'))[0]!)).toBe('handled');
     expect((await observed(again)).order).toMatchObject({ status: 'PENDING', total_amount: '4098' });
   });
 });

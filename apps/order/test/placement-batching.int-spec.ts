@@ -5,7 +5,8 @@ import { Pool } from 'pg';
 import { PlaceOrderHandler } from '../src/application/place-order/place-order.handler';
 import { Order } from '../src/domain/order.aggregate';
 import { IdempotencyKeyReusedError } from '../src/domain/order.errors';
-import { SqlOrderRepository } from '../src/infrastructure/sql/sql-order.repository';
+import { SqlOrderPlacements } from '../src/infrastructure/sql/order-placements';
+import { SqlOrderQueries } from '../src/infrastructure/sql/order-queries';
 
 /**
  * Concurrent placements share one statement and one commit (WriteCoalescer). These tests hold a batch to what one
@@ -28,7 +29,7 @@ describe('placing orders in batches (real PostgreSQL)', () => {
   });
 
   /** One statement in flight: everything submitted while it runs travels in the next batch. */
-  const batchingRepo = () => new SqlOrderRepository(pool, { maxBatch: 50, maxInFlight: 1 });
+  const batchingRepo = () => new SqlOrderPlacements(pool, { maxBatch: 50, maxInFlight: 1 });
   const command = (customerId = randomUUID(), idempotencyKey: string | null = null) => ({
     customerId,
     lines: [
@@ -41,7 +42,7 @@ describe('placing orders in batches (real PostgreSQL)', () => {
 
   it('writes every order of a batch as one statement per order would', async () => {
     const repo = batchingRepo();
-    const handler = new PlaceOrderHandler(repo, clock, ids);
+    const handler = new PlaceOrderHandler(repo, new SqlOrderQueries(pool), clock, ids);
     const commands = Array.from({ length: 30 }, (_, i) =>
       command(randomUUID(), i % 3 ? null : `k-${randomUUID()}`),
     );
@@ -92,7 +93,7 @@ describe('placing orders in batches (real PostgreSQL)', () => {
 
   it('resolves a key repeated inside one batch to one order, and refuses it with another body', async () => {
     const repo = batchingRepo();
-    const handler = new PlaceOrderHandler(repo, clock, ids);
+    const handler = new PlaceOrderHandler(repo, new SqlOrderQueries(pool), clock, ids);
     const key = `dup-${randomUUID()}`;
     const same = command(randomUUID(), key);
     const outcomes = await Promise.all([

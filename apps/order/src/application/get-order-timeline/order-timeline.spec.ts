@@ -1,6 +1,6 @@
 import { EVENTS, EventType, FIXTURE_PAYLOADS } from '@ordermesh/contracts';
 import type { OrderStatus } from '../../domain/order-status';
-import type { OrderTimelineSource, RecordedHistoryEntry } from '../ports/order.repository.port';
+import type { OrderTimelineSource, RecordedHistoryEntry } from '../ports/order-queries.port';
 import { buildOrderTimeline, causalOrder, describeEvent, money } from './order-timeline';
 
 const ORDER = '3f0c8a52-5d0e-4b7a-9c43-2a51f0d6e001';

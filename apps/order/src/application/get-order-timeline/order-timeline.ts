@@ -1,5 +1,5 @@
 import type { OrderStatus } from '../../domain/order-status';
-import type { OrderTimelineSource, RecordedHistoryEntry } from '../ports/order.repository.port';
+import type { OrderTimelineSource, RecordedHistoryEntry } from '../ports/order-queries.port';
 
 export type TimelineEffect = 'applied' | 'none';
 

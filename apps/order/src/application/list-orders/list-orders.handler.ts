@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OrderStatus } from '../../domain/order-status';
-import { ORDER_REPOSITORY, OrderPage, OrderRepository } from '../ports/order.repository.port';
+import { ORDER_QUERIES, OrderPage, OrderQueries } from '../ports/order-queries.port';
 
 @Injectable()
 export class ListOrdersHandler {
-  constructor(@Inject(ORDER_REPOSITORY) private readonly orders: OrderRepository) {}
+  constructor(@Inject(ORDER_QUERIES) private readonly orders: OrderQueries) {}
 
   execute(
     filter: { customerId?: string; status?: OrderStatus },

@@ -1,17 +1,18 @@
 import { Order } from '../../domain/order.aggregate';
 import { IdempotencyKeyReusedError, InvalidOrderError } from '../../domain/order.errors';
-import { IdempotencyClaim, OrderRepository, PlaceResult } from '../ports/order.repository.port';
+import { IdempotencyClaim, OrderPlacements, PlaceResult } from '../ports/order-placements.port';
+import type { OrderQueries } from '../ports/order-queries.port';
 import { PlaceOrderHandler, requestHash } from './place-order.handler';
 
 /** Just enough of the repository for placing: orders by id, claims by idempotency key. */
-class FakeOrders implements Pick<OrderRepository, 'place' | 'findById'> {
+class FakeOrders implements OrderPlacements, Pick<OrderQueries, 'findById'> {
   readonly rows = new Map<string, Order>();
   readonly claims = new Map<string, { orderId: string; requestHash: string }>();
   readonly outbox: string[] = [];
 
   async place(
     order: Order,
-    placed: { eventType: string },
+    placed: Parameters<OrderPlacements['place']>[1],
     claim: IdempotencyClaim | null,
   ): Promise<PlaceResult> {
     const held = claim && this.claims.get(claim.key);
@@ -33,7 +34,8 @@ describe('PlaceOrderHandler', () => {
   let ids = 0;
   const make = (repo: FakeOrders) =>
     new PlaceOrderHandler(
-      repo as unknown as OrderRepository,
+      repo,
+      repo as unknown as OrderQueries,
       { now: () => now },
       {
         next: () => `11111111-1111-4111-8111-${String(++ids).padStart(12, '0')}`,

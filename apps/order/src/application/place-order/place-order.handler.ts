@@ -4,7 +4,8 @@ import { buildEnvelope } from '@ordermesh/platform';
 import { Order, OrderLine, OrderSnapshot } from '../../domain/order.aggregate';
 import { IdempotencyKeyReusedError, OrderNotFoundError } from '../../domain/order.errors';
 import { CLOCK, Clock, ID_GENERATOR, IdGenerator } from '../ports/clock.port';
-import { ORDER_REPOSITORY, OrderRepository } from '../ports/order.repository.port';
+import { ORDER_PLACEMENTS, OrderPlacements } from '../ports/order-placements.port';
+import { ORDER_QUERIES, OrderQueries } from '../ports/order-queries.port';
 
 export interface PlaceOrderCommand {
   customerId: string;
@@ -23,7 +24,8 @@ export interface PlaceOrderResult {
 @Injectable()
 export class PlaceOrderHandler {
   constructor(
-    @Inject(ORDER_REPOSITORY) private readonly orders: OrderRepository,
+    @Inject(ORDER_PLACEMENTS) private readonly placements: OrderPlacements,
+    @Inject(ORDER_QUERIES) private readonly queries: OrderQueries,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
@@ -48,11 +50,11 @@ export class PlaceOrderHandler {
       now,
     );
     const claim = cmd.idempotencyKey ? { key: cmd.idempotencyKey, requestHash: requestHash(cmd) } : null;
-    const result = await this.orders.place(order, envelope, claim);
+    const result = await this.placements.place(order, envelope, claim);
     if (result.inserted) return { order: order.snapshot(), created: true };
     if (result.existing.requestHash !== claim?.requestHash)
       throw new IdempotencyKeyReusedError(claim!.key, result.existing.orderId);
-    const existing = await this.orders.findById(result.existing.orderId);
+    const existing = await this.queries.findById(result.existing.orderId);
     if (!existing) throw new OrderNotFoundError(result.existing.orderId);
     return { order: existing.snapshot(), created: false };
   }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
-import type { Queryable } from '@ordermesh/platform';
-import type { TracedEnvelope } from '../ports/order.repository.port';
-import { OrderSagaStep } from '../shared/order-saga-step';
+import type { Reaction, TracedEnvelope } from '@ordermesh/platform';
+import type { OrderUnitOfWork } from '../ports/order-unit-of-work.port';
+import { OrderSagaStep, theOrderOf } from '../shared/order-saga-step';
 
 type Compensation = TracedEnvelope<
   EnvelopeOf<'StockReleased'> | EnvelopeOf<'PaymentVoided'> | EnvelopeOf<'PaymentRefunded'>
@@ -10,11 +10,17 @@ type Compensation = TracedEnvelope<
 
 /** Stock released, authorization voided, capture refunded: part of the order's story, no change to its state. */
 @Injectable()
-export class RecordCompensationWhenCompensated {
+export class RecordCompensationWhenCompensated implements Reaction<
+  OrderUnitOfWork,
+  string,
+  'StockReleased' | 'PaymentVoided' | 'PaymentRefunded'
+> {
+  readonly claims = theOrderOf;
+
   constructor(private readonly step: OrderSagaStep) {}
 
-  async execute(event: Compensation, tx: Queryable): Promise<void> {
-    await this.step.apply(tx, event, () => ({
+  async react(event: Compensation, work: OrderUnitOfWork): Promise<void> {
+    this.step.apply(work, event, () => ({
       changed: false,
       detail: { ...event.payload, effect: 'compensated' },
     }));

@@ -1,22 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
-import type { Queryable } from '@ordermesh/platform';
-import type { TracedEnvelope } from '../ports/order.repository.port';
-import { OrderSagaStep } from '../shared/order-saga-step';
+import type { Reaction, TracedEnvelope } from '@ordermesh/platform';
+import type { OrderUnitOfWork } from '../ports/order-unit-of-work.port';
+import { OrderSagaStep, theOrderOf } from '../shared/order-saga-step';
 
 /** Inventory priced and reserved the order: keep prices, total and reservation id. The order stays PENDING. */
 @Injectable()
-export class RecordReservationWhenStockReserved {
+export class RecordReservationWhenStockReserved implements Reaction<
+  OrderUnitOfWork,
+  string,
+  'StockReserved'
+> {
+  readonly claims = theOrderOf;
+
   constructor(private readonly step: OrderSagaStep) {}
 
-  async execute(event: TracedEnvelope<EnvelopeOf<'StockReserved'>>, tx: Queryable): Promise<void> {
+  async react(event: TracedEnvelope<EnvelopeOf<'StockReserved'>>, work: OrderUnitOfWork): Promise<void> {
     const { reservationId, lines, total, expiresAt } = event.payload;
-    await this.step.apply(tx, event, (order, now) => {
+    this.step.apply(work, event, (order, now) => {
       const changed = order.recordReservation(reservationId, lines, total, now);
       const units = lines.reduce((n, l) => n + l.quantity, 0);
       return {
         changed,
-        linesPriced: changed,
         detail: { reservationId, lines: lines.length, units, total, expiresAt },
       };
     });

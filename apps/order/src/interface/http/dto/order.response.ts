@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ORDER_STATUSES, OrderStatus } from '../../../domain/order-status';
 import { OrderSnapshot } from '../../../domain/order.aggregate';
-import { HistoryEntry } from '../../../application/ports/order.repository.port';
+import type { HistoryEntry } from '../../../application/shared/order-history';
 
 class MoneyResponse {
   @ApiProperty({ description: 'Integer amount in minor units (e.g. cents)', example: 1999 }) amount!: number;
