@@ -53,7 +53,7 @@ describe('saga trace shape (in-memory exporter)', () => {
   const spansOfOrder = (orderId: string) =>
     memorySpanExporter()
       .getFinishedSpans()
-      .filter((s) => s.attributes['ordermesh.order_id'] === orderId);
+      .filter((s) => s.attributes['ordermesh.aggregate_id'] === orderId);
 
   it('a declined order: request, reservation, decline, cancellation and stock release form one trace', async () => {
     const sku = newSku('TRACE');

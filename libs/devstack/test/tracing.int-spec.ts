@@ -182,7 +182,7 @@ describe('tracing and log correlation across the three services', () => {
           s.service === service &&
           s.kind === SPAN_KIND.CONSUMER &&
           s.attributes['ordermesh.event_type'] === eventType &&
-          s.attributes['ordermesh.order_id'] === orderId,
+          s.attributes['ordermesh.aggregate_id'] === orderId,
       );
     const steps: [string, string][] = [
       ['inventory', 'OrderPlaced'],
@@ -227,7 +227,7 @@ describe('tracing and log correlation across the three services', () => {
     }
     // Nothing of this order escaped into another trace.
     const elsewhere = receiver.spans.filter(
-      (s) => s.attributes['ordermesh.order_id'] === orderId && s.traceId !== root.traceId,
+      (s) => s.attributes['ordermesh.aggregate_id'] === orderId && s.traceId !== root.traceId,
     );
     expect(elsewhere).toEqual([]);
 

@@ -205,7 +205,7 @@ export class OutboxRelay {
             'messaging.kafka.message.key': row.aggregate_id,
             'ordermesh.event_type': row.event_type,
             // Every saga event is keyed by its order.
-            'ordermesh.order_id': row.aggregate_id,
+            'ordermesh.aggregate_id': row.aggregate_id,
           },
         },
         parent,
