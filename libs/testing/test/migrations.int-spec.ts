@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { applyMigrations, MigrationError } from '@ordermesh/platform';
+import { applyMigrations, migrateServiceDatabase, MigrationError } from '@ordermesh/platform';
 import { migrationsDir, SERVICES, testClusterUrl, withClient } from '../src';
 
 async function freshDb(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -28,30 +28,49 @@ async function migrationsFixture(files: Record<string, string>): Promise<string>
 }
 
 describe('applyMigrations (real PostgreSQL)', () => {
-  it.each(SERVICES)('applies the %s schema once and is a no-op the second time', async (service) => {
-    const db = await freshDb();
-    try {
-      const first = await applyMigrations(db.url, migrationsDir(service));
-      expect(first.applied.length).toBeGreaterThan(0);
-      const second = await applyMigrations(db.url, migrationsDir(service));
-      expect(second).toEqual({ applied: [], alreadyApplied: first.applied });
-      const tables = await withClient(db.url, (c) =>
-        c.query<{ table_name: string }>(
-          `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
-        ),
-      );
-      const names = tables.rows.map((r) => r.table_name);
-      expect(names).toEqual(expect.arrayContaining(['outbox', 'processed_messages', '_prisma_migrations']));
-      const recorded = await withClient(db.url, (c) =>
-        c.query(
-          'SELECT migration_name, finished_at IS NOT NULL AS done, length(checksum) AS len FROM "_prisma_migrations"',
-        ),
-      );
-      expect(recorded.rows).toEqual(first.applied.map((m) => ({ migration_name: m, done: true, len: 64 })));
-    } finally {
-      await db.drop();
-    }
-  });
+  it.each(SERVICES)(
+    'applies the platform and %s schemas once and is a no-op the second time',
+    async (service) => {
+      const db = await freshDb();
+      try {
+        const first = await migrateServiceDatabase(db.url, migrationsDir(service));
+        expect(first.platform.applied.length).toBeGreaterThan(0);
+        expect(first.service.applied.length).toBeGreaterThan(0);
+        const second = await migrateServiceDatabase(db.url, migrationsDir(service));
+        expect(second).toEqual({
+          platform: { applied: [], alreadyApplied: first.platform.applied, rewritten: [] },
+          service: { applied: [], alreadyApplied: first.service.applied, rewritten: [] },
+        });
+        const tables = await withClient(db.url, (c) =>
+          c.query<{ table_name: string }>(
+            `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
+          ),
+        );
+        const names = tables.rows.map((r) => r.table_name);
+        expect(names).toEqual(
+          expect.arrayContaining([
+            'outbox',
+            'processed_messages',
+            '_prisma_migrations',
+            '_platform_migrations',
+          ]),
+        );
+        const recordedIn = (table: string) =>
+          withClient(db.url, async (c) =>
+            (
+              await c.query(
+                `SELECT migration_name, finished_at IS NOT NULL AS done, length(checksum) AS len FROM "${table}"`,
+              )
+            ).rows.map((r: { migration_name: string }) => r),
+          );
+        const asRecords = (names: string[]) => names.map((m) => ({ migration_name: m, done: true, len: 64 }));
+        expect(await recordedIn('_prisma_migrations')).toEqual(asRecords(first.service.applied));
+        expect(await recordedIn('_platform_migrations')).toEqual(asRecords(first.platform.applied));
+      } finally {
+        await db.drop();
+      }
+    },
+  );
 
   it('rolls back a failing migration completely and records nothing', async () => {
     const db = await freshDb();
