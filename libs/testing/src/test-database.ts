@@ -15,14 +15,19 @@ export interface TestDatabase {
  * (platform, then service). Each suite owns its data; nothing is shared between suites but the server process.
  */
 export async function createTestDatabase(service: ServiceName): Promise<TestDatabase> {
+  const db = await createEmptyDatabase(`t_${service}`);
+  await migrateServiceDatabase(db.url, migrationsDir(service));
+  return db;
+}
+
+/** An empty database on the shared cluster, for tests of the migrations themselves. */
+export async function createEmptyDatabase(prefix = 't_empty'): Promise<TestDatabase> {
   const adminUrl = testClusterUrl('postgres');
-  const name = `t_${service}_${randomBytes(5).toString('hex')}`;
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   await withClient(adminUrl, (c) => c.query(`CREATE DATABASE "${name}"`));
-  const url = testClusterUrl(name);
-  await migrateServiceDatabase(url, migrationsDir(service));
   return {
     name,
-    url,
+    url: testClusterUrl(name),
     drop: () => dropDatabase(adminUrl, name),
   };
 }

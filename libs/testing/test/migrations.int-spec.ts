@@ -1,22 +1,8 @@
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { applyMigrations, migrateServiceDatabase, MigrationError } from '@ordermesh/platform';
-import { migrationsDir, SERVICES, testClusterUrl, withClient } from '../src';
-
-async function freshDb(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `t_mig_${randomBytes(5).toString('hex')}`;
-  await withClient(testClusterUrl('postgres'), (c) => c.query(`CREATE DATABASE "${name}"`));
-  return {
-    url: testClusterUrl(name),
-    drop: async () => {
-      await withClient(testClusterUrl('postgres'), (c) =>
-        c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
-      );
-    },
-  };
-}
+import { createEmptyDatabase, migrationsDir, SERVICES, withClient } from '../src';
 
 async function migrationsFixture(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ordermesh-mig-'));
@@ -31,7 +17,7 @@ describe('applyMigrations (real PostgreSQL)', () => {
   it.each(SERVICES)(
     'applies the platform and %s schemas once and is a no-op the second time',
     async (service) => {
-      const db = await freshDb();
+      const db = await createEmptyDatabase();
       try {
         const first = await migrateServiceDatabase(db.url, migrationsDir(service));
         expect(first.platform.applied.length).toBeGreaterThan(0);
@@ -73,7 +59,7 @@ describe('applyMigrations (real PostgreSQL)', () => {
   );
 
   it('rolls back a failing migration completely and records nothing', async () => {
-    const db = await freshDb();
+    const db = await createEmptyDatabase();
     const dir = await migrationsFixture({
       '001_ok': 'CREATE TABLE a (id int);',
       '002_bad': 'CREATE TABLE b (id int); SELECT * FROM no_such_table;',
@@ -98,7 +84,7 @@ describe('applyMigrations (real PostgreSQL)', () => {
   });
 
   it('refuses a migration that was edited after it was applied', async () => {
-    const db = await freshDb();
+    const db = await createEmptyDatabase();
     const dir = await migrationsFixture({ '001_a': 'CREATE TABLE a (id int);' });
     try {
       await applyMigrations(db.url, dir);
@@ -110,7 +96,7 @@ describe('applyMigrations (real PostgreSQL)', () => {
   });
 
   it('serialises concurrent runners so each migration applies exactly once', async () => {
-    const db = await freshDb();
+    const db = await createEmptyDatabase();
     try {
       const results = await Promise.all([1, 2, 3].map(() => applyMigrations(db.url, migrationsDir('order'))));
       const appliedCounts = results.map((r) => r.applied.length).sort();

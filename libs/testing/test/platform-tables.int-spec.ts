@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import {
   readMigrations,
   ServiceMigrationResult,
 } from '@ordermesh/platform';
-import { migrationsDir, SERVICES, ServiceName, testClusterUrl, withClient, workspaceRoot } from '../src';
+import { createEmptyDatabase, migrationsDir, SERVICES, ServiceName, withClient, workspaceRoot } from '../src';
 
 /**
  * ADR 0013: the platform's tables moved out of the services' migrations. These tests build databases with the
@@ -52,19 +52,6 @@ async function oldMigrationsDir(service: ServiceName, upTo?: string): Promise<st
     await writeFile(path.join(dir, name, 'migration.sql'), sql);
   }
   return dir;
-}
-
-async function freshDb(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `t_plat_${randomBytes(5).toString('hex')}`;
-  await withClient(testClusterUrl('postgres'), (c) => c.query(`CREATE DATABASE "${name}"`));
-  return {
-    url: testClusterUrl(name),
-    drop: async () => {
-      await withClient(testClusterUrl('postgres'), (c) =>
-        c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
-      );
-    },
-  };
 }
 
 const MIGRATION_TABLES = `('_prisma_migrations', '_platform_migrations')`;
@@ -162,8 +149,8 @@ describe('the platform owns its tables (ADR 0013, real PostgreSQL)', () => {
   it.each(SERVICES)(
     'a fresh %s database gets the same schema as the migrations before the move',
     async (service) => {
-      const before = await freshDb();
-      const after = await freshDb();
+      const before = await createEmptyDatabase();
+      const after = await createEmptyDatabase();
       try {
         await applyMigrations(before.url, await oldMigrationsDir(service));
         await migrateServiceDatabase(after.url, migrationsDir(service));
@@ -192,8 +179,8 @@ describe('the platform owns its tables (ADR 0013, real PostgreSQL)', () => {
   it.each(SERVICES)(
     'an existing %s database keeps its rows when upgraded, and a second run changes nothing',
     async (service) => {
-      const db = await freshDb();
-      const reference = await freshDb();
+      const db = await createEmptyDatabase();
+      const reference = await createEmptyDatabase();
       try {
         await applyMigrations(db.url, await oldMigrationsDir(service));
         await writePlatformRows(db.url);
@@ -251,8 +238,8 @@ describe('the platform owns its tables (ADR 0013, real PostgreSQL)', () => {
   );
 
   it('a database migrated only up to the since-undone relay-listen migration converges to the same schema', async () => {
-    const db = await freshDb();
-    const reference = await freshDb();
+    const db = await createEmptyDatabase();
+    const reference = await createEmptyDatabase();
     try {
       await applyMigrations(db.url, await oldMigrationsDir('order', '20261122140000_outbox_relay_listen'));
       await writePlatformRows(db.url);
@@ -271,7 +258,7 @@ describe('the platform owns its tables (ADR 0013, real PostgreSQL)', () => {
   });
 
   it('still refuses an applied migration edited in a way no rewrite declares', async () => {
-    const db = await freshDb();
+    const db = await createEmptyDatabase();
     try {
       await applyMigrations(db.url, await oldMigrationsDir('payment'));
       await withClient(db.url, (c) =>
@@ -291,7 +278,7 @@ describe('the platform owns its tables (ADR 0013, real PostgreSQL)', () => {
     ['a fresh database', false],
     ['an existing database', true],
   ])('concurrent runners on %s apply and rewrite everything exactly once', async (_label, existing) => {
-    const db = await freshDb();
+    const db = await createEmptyDatabase();
     try {
       if (existing) {
         await applyMigrations(db.url, await oldMigrationsDir('inventory'));
