@@ -59,9 +59,8 @@ export async function migrateAll(urls: Record<ServiceName, string>, log: StackLo
     const { platform, service: own } = await migrateServiceDatabase(urls[service], migrationsDir(service));
     const rewritten = own.rewritten.length ? `, ${own.rewritten.length} history records rewritten` : '';
     log(
-      `  ${service.padEnd(9)} migrations: platform ${platform.applied.length} applied, ` +
-        `${platform.alreadyApplied.length} already applied; service ${own.applied.length} applied, ` +
-        `${own.alreadyApplied.length} already applied${rewritten}`,
+      `  ${service.padEnd(9)} migrations: ${own.applied.length} applied, ${own.alreadyApplied.length} already applied` +
+        ` (platform: ${platform.applied.length} applied, ${platform.alreadyApplied.length} already applied)${rewritten}`,
     );
   }
 }
