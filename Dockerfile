@@ -30,8 +30,9 @@ ENV NODE_ENV=production
 # node_modules as installed (dev dependencies included): simple, and the Prisma runtime is known to be complete.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# prisma/ holds the SQL migrations (applied by the compose `migrate` service); nx.json marks the workspace root,
-# which the migration runner uses to find prisma/.
+# prisma/ holds the services' SQL migrations (applied by the compose `migrate` service; the platform's own are in
+# dist/libs/platform/migrations, copied there by the build); nx.json marks the workspace root, which the migration
+# runner uses to find prisma/.
 COPY package.json nx.json ./
 COPY prisma/ prisma/
 

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { applyMigrations } from '@ordermesh/platform';
+import { migrateServiceDatabase } from '@ordermesh/platform';
 import { DevStackConfig } from './config';
 import { KafkaBroker, startKafkaBroker } from './kafka/kafka-broker';
 import { PostgresCluster, startPostgresCluster } from './postgres-cluster';
@@ -56,9 +56,11 @@ export async function startDatabases(
 
 export async function migrateAll(urls: Record<ServiceName, string>, log: StackLog): Promise<void> {
   for (const service of SERVICES) {
-    const result = await applyMigrations(urls[service], migrationsDir(service));
+    const { platform, service: own } = await migrateServiceDatabase(urls[service], migrationsDir(service));
+    const rewritten = own.rewritten.length ? `, ${own.rewritten.length} history records rewritten` : '';
     log(
-      `  ${service.padEnd(9)} migrations: ${result.applied.length} applied, ${result.alreadyApplied.length} already applied`,
+      `  ${service.padEnd(9)} migrations: ${own.applied.length} applied, ${own.alreadyApplied.length} already applied` +
+        ` (platform: ${platform.applied.length} applied, ${platform.alreadyApplied.length} already applied)${rewritten}`,
     );
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { applyMigrations } from '@ordermesh/platform';
+import { migrateServiceDatabase } from '@ordermesh/platform';
 import { testClusterUrl } from './jest/cluster-env';
 import { migrationsDir, ServiceName } from '@ordermesh/devstack';
 
@@ -11,18 +11,23 @@ export interface TestDatabase {
 }
 
 /**
- * A fresh, migrated database for one test suite on the test run's shared cluster. Each suite owns its data;
- * nothing is shared between suites but the server process.
+ * A fresh database for one test suite on the test run's shared cluster, migrated as every service database is
+ * (platform, then service). Each suite owns its data; nothing is shared between suites but the server process.
  */
 export async function createTestDatabase(service: ServiceName): Promise<TestDatabase> {
+  const db = await createEmptyDatabase(`t_${service}`);
+  await migrateServiceDatabase(db.url, migrationsDir(service));
+  return db;
+}
+
+/** An empty database on the shared cluster, for tests of the migrations themselves. */
+export async function createEmptyDatabase(prefix = 't_empty'): Promise<TestDatabase> {
   const adminUrl = testClusterUrl('postgres');
-  const name = `t_${service}_${randomBytes(5).toString('hex')}`;
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   await withClient(adminUrl, (c) => c.query(`CREATE DATABASE "${name}"`));
-  const url = testClusterUrl(name);
-  await applyMigrations(url, migrationsDir(service));
   return {
     name,
-    url,
+    url: testClusterUrl(name),
     drop: () => dropDatabase(adminUrl, name),
   };
 }

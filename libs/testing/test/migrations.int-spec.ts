@@ -1,22 +1,8 @@
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { applyMigrations, MigrationError } from '@ordermesh/platform';
-import { migrationsDir, SERVICES, testClusterUrl, withClient } from '../src';
-
-async function freshDb(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `t_mig_${randomBytes(5).toString('hex')}`;
-  await withClient(testClusterUrl('postgres'), (c) => c.query(`CREATE DATABASE "${name}"`));
-  return {
-    url: testClusterUrl(name),
-    drop: async () => {
-      await withClient(testClusterUrl('postgres'), (c) =>
-        c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
-      );
-    },
-  };
-}
+import { applyMigrations, migrateServiceDatabase, MigrationError } from '@ordermesh/platform';
+import { createEmptyDatabase, migrationsDir, SERVICES, withClient } from '../src';
 
 async function migrationsFixture(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ordermesh-mig-'));
@@ -28,33 +14,52 @@ async function migrationsFixture(files: Record<string, string>): Promise<string>
 }
 
 describe('applyMigrations (real PostgreSQL)', () => {
-  it.each(SERVICES)('applies the %s schema once and is a no-op the second time', async (service) => {
-    const db = await freshDb();
-    try {
-      const first = await applyMigrations(db.url, migrationsDir(service));
-      expect(first.applied.length).toBeGreaterThan(0);
-      const second = await applyMigrations(db.url, migrationsDir(service));
-      expect(second).toEqual({ applied: [], alreadyApplied: first.applied });
-      const tables = await withClient(db.url, (c) =>
-        c.query<{ table_name: string }>(
-          `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
-        ),
-      );
-      const names = tables.rows.map((r) => r.table_name);
-      expect(names).toEqual(expect.arrayContaining(['outbox', 'processed_messages', '_prisma_migrations']));
-      const recorded = await withClient(db.url, (c) =>
-        c.query(
-          'SELECT migration_name, finished_at IS NOT NULL AS done, length(checksum) AS len FROM "_prisma_migrations"',
-        ),
-      );
-      expect(recorded.rows).toEqual(first.applied.map((m) => ({ migration_name: m, done: true, len: 64 })));
-    } finally {
-      await db.drop();
-    }
-  });
+  it.each(SERVICES)(
+    'applies the platform and %s schemas once and is a no-op the second time',
+    async (service) => {
+      const db = await createEmptyDatabase();
+      try {
+        const first = await migrateServiceDatabase(db.url, migrationsDir(service));
+        expect(first.platform.applied.length).toBeGreaterThan(0);
+        expect(first.service.applied.length).toBeGreaterThan(0);
+        const second = await migrateServiceDatabase(db.url, migrationsDir(service));
+        expect(second).toEqual({
+          platform: { applied: [], alreadyApplied: first.platform.applied, rewritten: [] },
+          service: { applied: [], alreadyApplied: first.service.applied, rewritten: [] },
+        });
+        const tables = await withClient(db.url, (c) =>
+          c.query<{ table_name: string }>(
+            `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
+          ),
+        );
+        const names = tables.rows.map((r) => r.table_name);
+        expect(names).toEqual(
+          expect.arrayContaining([
+            'outbox',
+            'processed_messages',
+            '_prisma_migrations',
+            '_platform_migrations',
+          ]),
+        );
+        const recordedIn = (table: string) =>
+          withClient(db.url, async (c) =>
+            (
+              await c.query(
+                `SELECT migration_name, finished_at IS NOT NULL AS done, length(checksum) AS len FROM "${table}"`,
+              )
+            ).rows.map((r: { migration_name: string }) => r),
+          );
+        const asRecords = (names: string[]) => names.map((m) => ({ migration_name: m, done: true, len: 64 }));
+        expect(await recordedIn('_prisma_migrations')).toEqual(asRecords(first.service.applied));
+        expect(await recordedIn('_platform_migrations')).toEqual(asRecords(first.platform.applied));
+      } finally {
+        await db.drop();
+      }
+    },
+  );
 
   it('rolls back a failing migration completely and records nothing', async () => {
-    const db = await freshDb();
+    const db = await createEmptyDatabase();
     const dir = await migrationsFixture({
       '001_ok': 'CREATE TABLE a (id int);',
       '002_bad': 'CREATE TABLE b (id int); SELECT * FROM no_such_table;',
@@ -79,7 +84,7 @@ describe('applyMigrations (real PostgreSQL)', () => {
   });
 
   it('refuses a migration that was edited after it was applied', async () => {
-    const db = await freshDb();
+    const db = await createEmptyDatabase();
     const dir = await migrationsFixture({ '001_a': 'CREATE TABLE a (id int);' });
     try {
       await applyMigrations(db.url, dir);
@@ -91,7 +96,7 @@ describe('applyMigrations (real PostgreSQL)', () => {
   });
 
   it('serialises concurrent runners so each migration applies exactly once', async () => {
-    const db = await freshDb();
+    const db = await createEmptyDatabase();
     try {
       const results = await Promise.all([1, 2, 3].map(() => applyMigrations(db.url, migrationsDir('order'))));
       const appliedCounts = results.map((r) => r.applied.length).sort();
