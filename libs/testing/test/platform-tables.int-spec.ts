@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -14,9 +14,10 @@ import { createEmptyDatabase, migrationsDir, SERVICES, ServiceName, withClient, 
 
 /**
  * ADR 0013: the platform's tables moved out of the services' migrations. These tests build databases with the
- * services' migrations as they were before the move, read from git at the last commit that had them.
+ * services' migrations as they were before the move: `fixtures/service-migrations-before-adr-0013.tar.gz` is
+ * `git archive` of prisma/<service>/migrations at 2dee662, the last commit that had them (kept as an archive so a
+ * shallow or exported checkout can run the tests too, and so the old copies are history, not source).
  */
-const BEFORE_THE_MOVE = '2dee662270ec3f1fc3f4addd5c75f4002aaed4f1';
 const REMOVED = [
   '20261122060000_outbox_notify',
   '20261122070000_outbox_notify_when_idle',
@@ -24,32 +25,30 @@ const REMOVED = [
   '20261122150000_outbox_wakeup_by_recheck',
 ];
 
-function git(...args: string[]): string {
-  try {
-    return execFileSync('git', ['-C', workspaceRoot(), ...args], { encoding: 'utf8' });
-  } catch (err) {
-    throw new Error(
-      `these tests read the pre-ADR-0013 migrations from git commit ${BEFORE_THE_MOVE}; ` +
-        `a clone without it (shallow?) cannot run them: ${(err as Error).message}`,
-    );
-  }
+const tempDirs: string[] = [];
+let extracted: Promise<string> | null = null;
+
+/** The archive unpacked once per run into a temp dir (its root holds prisma/<service>/migrations/). */
+function oldTree(): Promise<string> {
+  extracted ??= (async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ordermesh-old-migrations-'));
+    tempDirs.push(dir);
+    const archive = path.join(__dirname, 'fixtures/service-migrations-before-adr-0013.tar.gz');
+    execFileSync('tar', ['-xzf', archive, '-C', dir]);
+    return dir;
+  })();
+  return extracted;
 }
 
-const tempDirs: string[] = [];
-
-/** The service's migrations folder at BEFORE_THE_MOVE, optionally cut after `upTo` (a partly migrated database). */
+/** The service's migrations folder before the move, optionally cut after `upTo` (a partly migrated database). */
 async function oldMigrationsDir(service: ServiceName, upTo?: string): Promise<string> {
+  const from = path.join(await oldTree(), 'prisma', service, 'migrations');
   const dir = await mkdtemp(path.join(os.tmpdir(), `ordermesh-old-${service}-`));
   tempDirs.push(dir);
-  const names = git('ls-tree', '--name-only', BEFORE_THE_MOVE, `prisma/${service}/migrations/`)
-    .split('\n')
-    .map((p) => path.basename(p))
-    .filter((n) => /^\d{14}_/.test(n))
-    .filter((n) => !upTo || n <= upTo);
+  const names = (await readdir(from)).filter((n) => /^\d{14}_/.test(n)).filter((n) => !upTo || n <= upTo);
   for (const name of names) {
     await mkdir(path.join(dir, name));
-    const sql = git('show', `${BEFORE_THE_MOVE}:prisma/${service}/migrations/${name}/migration.sql`);
-    await writeFile(path.join(dir, name, 'migration.sql'), sql);
+    await copyFile(path.join(from, name, 'migration.sql'), path.join(dir, name, 'migration.sql'));
   }
   return dir;
 }
