@@ -1,25 +1,29 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EnvelopeOf, EventEnvelope, EventType, fixtureEnvelope, PayloadOf } from '@ordermesh/contracts';
 import { EventProcessor, PreparedStatementClient, ProcessOutcome } from '@ordermesh/platform';
-import { createTestDatabase, partitionRun, reactionProcessor, TestDatabase } from '@ordermesh/testing';
+import {
+  createTestDatabase,
+  partitionRun,
+  reactionProcessor,
+  serviceReactions,
+  TestDatabase,
+} from '@ordermesh/testing';
 import { Pool } from 'pg';
 import { CommitStockWhenFulfillmentRequested } from '../src/application/commit-stock-when-fulfillment-requested/commit-stock-when-fulfillment-requested.handler';
 import { ConfirmReservationWhenPaymentAuthorized } from '../src/application/confirm-reservation-when-payment-authorized/confirm-reservation-when-payment-authorized.handler';
 import { ReleaseStockWhenOrderCancelled } from '../src/application/release-stock-when-order-cancelled/release-stock-when-order-cancelled.handler';
 import { ReserveStockWhenOrderPlaced } from '../src/application/reserve-stock-when-order-placed/reserve-stock-when-order-placed.handler';
-import { SqlReservationRepository } from '../src/infrastructure/sql/reservation.repository';
-import { whatARunTouches } from '../src/interface/messaging/inventory-run-scope';
+import { SqlInventoryUnitOfWork } from '../src/infrastructure/sql/inventory-unit-of-work';
 
 /**
- * A consumed run of inventory events locks and reads what it may touch up front and writes the net result with one
- * statement. These tests hold it to the per-event path: the same events give the same stock, reservations and
- * outbox either way — with orders competing for the last units, an order placed and cancelled in one run, unknown
+ * A consumed run of inventory events is one unit of work: it locks and reads what its reactions claim up front and
+ * writes the net result with one statement. These tests hold the one path to the saga's per-event semantics: a run
+ * of many events gives the same stock, reservations and outbox as the same events one at a time (each a run of one) — with orders competing for the last units, an order placed and cancelled in one run, unknown
  * SKUs and redeliveries — and a failing run is replayed event by event.
  */
 describe('inventory reactions in a consumed run (real PostgreSQL)', () => {
   let db: TestDatabase;
   let pool: Pool;
-  const repo = new SqlReservationRepository();
   const clock = { now: () => new Date('2030-01-01T00:00:00.000Z') };
 
   beforeAll(async () => {
@@ -32,20 +36,19 @@ describe('inventory reactions in a consumed run (real PostgreSQL)', () => {
     await db?.drop();
   });
 
-  function processor(batched: boolean): EventProcessor {
+  function processor(): EventProcessor {
     return reactionProcessor(
       pool,
       'inventory-service',
-      [
+      serviceReactions({ service: 'inventory', aggregateType: 'reservation' }, new SqlInventoryUnitOfWork(), [
         [
           'OrderPlaced',
-          new ReserveStockWhenOrderPlaced(repo, clock, { next: () => randomUUID() }, { ttlMs: 900_000 }),
+          new ReserveStockWhenOrderPlaced(clock, { next: () => randomUUID() }, { ttlMs: 900_000 }),
         ],
-        ['PaymentAuthorized', new ConfirmReservationWhenPaymentAuthorized(repo)],
-        ['OrderCancelled', new ReleaseStockWhenOrderCancelled(repo)],
-        ['OrderFulfillmentRequested', new CommitStockWhenFulfillmentRequested(repo)],
-      ],
-      batched ? (tx, envelopes, run) => repo.withinRun(tx, whatARunTouches(envelopes), run) : null,
+        ['PaymentAuthorized', new ConfirmReservationWhenPaymentAuthorized()],
+        ['OrderCancelled', new ReleaseStockWhenOrderCancelled()],
+        ['OrderFulfillmentRequested', new CommitStockWhenFulfillmentRequested()],
+      ]),
     ).processor;
   }
 
@@ -129,8 +132,8 @@ describe('inventory reactions in a consumed run (real PostgreSQL)', () => {
   it('gives the same stock, reservations and outbox as handling the events one by one', async () => {
     const batchedWorld = await world();
     const singleWorld = await world();
-    const batched = processor(true);
-    const single = processor(false);
+    const batched = processor();
+    const single = processor();
     const batchOutcomes: ProcessOutcome[][] = [];
     for (const run of batchedWorld.runs) batchOutcomes.push(await batched.processBatch(messages(run)));
     const singleOutcomes: ProcessOutcome[][] = [];
@@ -199,7 +202,7 @@ describe('inventory reactions in a consumed run (real PostgreSQL)', () => {
         lines: [{ sku: pricey, quantity: 3 }],
       }),
     ];
-    const outcomes = await processor(true).processBatch(messages(run));
+    const outcomes = await processor().processBatch(messages(run));
     expect(outcomes).toEqual(['handled', 'dead-lettered']);
     const untouched = await pool.query('SELECT available, reserved FROM stock_levels WHERE sku = $1', [
       pricey,
@@ -210,7 +213,7 @@ describe('inventory reactions in a consumed run (real PostgreSQL)', () => {
     // The connection is back to the per-event path: a direct reservation on it works and writes at once.
     const later = randomUUID();
     expect(
-      await processor(false).process(
+      await processor().process(
         messages([
           event('OrderPlaced', later, {
             orderId: later,
@@ -228,7 +231,7 @@ describe('inventory reactions in a consumed run (real PostgreSQL)', () => {
     const sku = await product(5);
     const orderId = randomUUID();
     expect(
-      await processor(false).process(
+      await processor().process(
         messages([
           event('OrderPlaced', orderId, { orderId, customerId: randomUUID(), lines: [{ sku, quantity: 2 }] }),
         ])[0]!,
@@ -252,7 +255,7 @@ describe('inventory reactions in a consumed run (real PostgreSQL)', () => {
         reason: 'CUSTOMER_REQUEST',
         previousStatus: 'PENDING',
       });
-      const running = processor(true).processBatch(messages([cancel, cancel]));
+      const running = processor().processBatch(messages([cancel, cancel]));
       await new Promise((r) => setTimeout(r, 300));
       // ...then its stock. With the run holding the stock row, this would deadlock; it must simply succeed.
       await sweep.query(`SET LOCAL lock_timeout = '5s'`);

@@ -1,16 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EnvelopeOf, EVENTS, EventType, fixtureEnvelope, PayloadOf } from '@ordermesh/contracts';
-import { withTransaction } from '@ordermesh/platform';
-import { createTestDatabase, TestDatabase } from '@ordermesh/testing';
+import { TransactionalUnits } from '@ordermesh/platform';
+import { createTestDatabase, reactAlone, TestDatabase } from '@ordermesh/testing';
 import { Pool } from 'pg';
 import { CommitStockWhenFulfillmentRequested } from '../src/application/commit-stock-when-fulfillment-requested/commit-stock-when-fulfillment-requested.handler';
 import { ConfirmReservationWhenPaymentAuthorized } from '../src/application/confirm-reservation-when-payment-authorized/confirm-reservation-when-payment-authorized.handler';
 import { ExpireReservations } from '../src/application/expire-reservations/expire-reservations.handler';
 import { ReleaseStockWhenOrderCancelled } from '../src/application/release-stock-when-order-cancelled/release-stock-when-order-cancelled.handler';
 import { ReserveStockWhenOrderPlaced } from '../src/application/reserve-stock-when-order-placed/reserve-stock-when-order-placed.handler';
-import { SqlReservationRepository } from '../src/infrastructure/sql/reservation.repository';
+import { InventoryClaim, InventoryUnitOfWork } from '../src/application/ports/inventory-unit-of-work.port';
+import { SqlInventoryUnitOfWork } from '../src/infrastructure/sql/inventory-unit-of-work';
 import { ExpirySweep } from '../src/interface/scheduling/expiry-sweep';
-import { whatARunTouches } from '../src/interface/messaging/inventory-run-scope';
 
 interface OutboxRow {
   event_id: string;
@@ -31,24 +31,24 @@ const TTL_MS = 15 * 60 * 1000;
 describe('inventory reservations saga steps (real PostgreSQL)', () => {
   let db: TestDatabase;
   let pool: Pool;
-  const repo = new SqlReservationRepository();
   const clock = { now: () => new Date() };
-  const reserve = new ReserveStockWhenOrderPlaced(
-    repo,
-    clock,
-    { next: () => randomUUID() },
-    { ttlMs: TTL_MS },
-  );
-  const confirm = new ConfirmReservationWhenPaymentAuthorized(repo);
-  const release = new ReleaseStockWhenOrderCancelled(repo);
-  const commit = new CommitStockWhenFulfillmentRequested(repo);
-  const expire = new ExpireReservations(repo, clock);
+  let units: TransactionalUnits<InventoryUnitOfWork, InventoryClaim>;
+  const reserve = new ReserveStockWhenOrderPlaced(clock, { next: () => randomUUID() }, { ttlMs: TTL_MS });
+  const confirm = new ConfirmReservationWhenPaymentAuthorized();
+  const release = new ReleaseStockWhenOrderCancelled();
+  const commit = new CommitStockWhenFulfillmentRequested();
+  let expire: ExpireReservations;
   /** Every product this suite created, with its initial stock: units may move between buckets, never vanish. */
   const initialStock = new Map<string, number>();
 
   beforeAll(async () => {
     db = await createTestDatabase('inventory');
     pool = new Pool({ connectionString: db.url, max: 12 });
+    units = new TransactionalUnits(pool, new SqlInventoryUnitOfWork(), {
+      service: 'inventory',
+      aggregateType: 'reservation',
+    });
+    expire = new ExpireReservations(units, clock);
   });
 
   afterAll(async () => {
@@ -90,10 +90,17 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     event('OrderCancelled', orderId, { orderId, reason: 'CUSTOMER_REQUEST', previousStatus: 'CONFIRMED' });
   const fulfillmentRequested = (orderId: string) => event('OrderFulfillmentRequested', orderId, { orderId });
 
-  const tx = <T>(fn: Parameters<typeof withTransaction<T>>[1]) => withTransaction(pool, fn);
+  /** One reaction to one event, as its own unit of work (a run of one). */
+  const react = <E>(
+    reaction: {
+      claims(event: E): InventoryClaim;
+      react(event: E, work: InventoryUnitOfWork): Promise<unknown>;
+    },
+    event: E,
+  ) => reactAlone(units, reaction, event);
   const placeOrder = (orderId: string, lines: { sku: string; quantity: number }[]) =>
-    tx((t) => reserve.execute(orderPlaced(orderId, lines), t));
-  const sweep = (batchSize?: number) => tx((t) => expire.execute(t, batchSize));
+    react(reserve, orderPlaced(orderId, lines));
+  const sweep = (batchSize?: number) => expire.execute(batchSize);
 
   async function stockOf(sku: string): Promise<Stock> {
     const { rows } = await pool.query<Stock>(
@@ -149,7 +156,7 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     );
     const before = Date.now();
 
-    expect(await tx((t) => reserve.execute(placed, t))).toBe('reserved');
+    expect(await react(reserve, placed)).toBe('reserved');
 
     expect(await stockOf(mug)).toEqual({ available: 8, reserved: 2, committed: 0 });
     expect(await stockOf(cup)).toEqual({ available: 0, reserved: 5, committed: 0 });
@@ -243,7 +250,7 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
       { sku: other, quantity: 2 },
     ]);
 
-    expect(await tx((t) => reserve.execute(placed, t))).toBe('failed');
+    expect(await react(reserve, placed)).toBe('failed');
 
     expect(await reservationOf(orderId)).toBeUndefined();
     expect(await stockOf(ok)).toEqual({ available: 10, reserved: 0, committed: 0 });
@@ -316,31 +323,27 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
 
   // --- step 8: release ----------------------------------------------------------------------------------
 
-  it('a consumed run first locks every stock row and reservation its reactions may touch, including the lines of cancelled orders', async () => {
+  it('a unit of work first locks every stock row and reservation its reactions claim, including the lines of cancelled orders', async () => {
     const [a, b, c, untouched] = [await product(5), await product(5), await product(5), await product(5)];
     const held = randomUUID();
     await placeOrder(held, [{ sku: c, quantity: 1 }]);
-    const run = [
-      orderPlaced(randomUUID(), [{ sku: b, quantity: 1 }]),
-      orderPlaced(randomUUID(), [{ sku: a, quantity: 1 }]),
-      orderCancelled(held),
-    ];
+    const placedB = orderPlaced(randomUUID(), [{ sku: b, quantity: 1 }]);
+    const placedA = orderPlaced(randomUUID(), [{ sku: a, quantity: 1 }]);
     const other = await pool.connect();
     try {
-      await tx((t) =>
-        repo.withinRun(t, whatARunTouches(run), async () => {
-          // Another transaction finds every row of the run taken (NOWAIT fails), and the rest free.
-          for (const sku of [a, b, c]) {
-            await expect(
-              other.query('SELECT 1 FROM stock_levels WHERE sku = $1 FOR UPDATE NOWAIT', [sku]),
-            ).rejects.toMatchObject({ code: '55P03' });
-          }
+      const claims = [reserve.claims(placedB), reserve.claims(placedA), release.claims(orderCancelled(held))];
+      await units.run(claims, async () => {
+        // Another transaction finds every row of the run taken (NOWAIT fails), and the rest free.
+        for (const sku of [a, b, c]) {
           await expect(
-            other.query('SELECT 1 FROM reservations WHERE order_id = $1 FOR UPDATE NOWAIT', [held]),
+            other.query('SELECT 1 FROM stock_levels WHERE sku = $1 FOR UPDATE NOWAIT', [sku]),
           ).rejects.toMatchObject({ code: '55P03' });
-          await other.query('SELECT 1 FROM stock_levels WHERE sku = $1 FOR UPDATE NOWAIT', [untouched]);
-        }),
-      );
+        }
+        await expect(
+          other.query('SELECT 1 FROM reservations WHERE order_id = $1 FOR UPDATE NOWAIT', [held]),
+        ).rejects.toMatchObject({ code: '55P03' });
+        await other.query('SELECT 1 FROM stock_levels WHERE sku = $1 FOR UPDATE NOWAIT', [untouched]);
+      });
     } finally {
       other.release();
     }
@@ -352,7 +355,7 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     await placeOrder(orderId, [{ sku, quantity: 3 }]);
     const cancelled = orderCancelled(orderId);
 
-    expect(await tx((t) => release.execute(cancelled, t))).toBe('released');
+    expect(await react(release, cancelled)).toBe('released');
 
     expect(await stockOf(sku)).toEqual({ available: 4, reserved: 0, committed: 0 });
     expect((await reservationOf(orderId))!.status).toBe('RELEASED');
@@ -363,7 +366,7 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
       headers: { correlationId: correlationOf(orderId), causationId: cancelled.eventId },
     });
 
-    expect(await tx((t) => release.execute(orderCancelled(orderId), t))).toBe('ignored');
+    expect(await react(release, orderCancelled(orderId))).toBe('ignored');
     expect(await stockOf(sku)).toEqual({ available: 4, reserved: 0, committed: 0 });
     expect(await eventTypes(orderId)).toEqual(['StockReserved', 'StockReleased']);
   });
@@ -372,12 +375,12 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     const sku = await product(4);
     const orderId = randomUUID();
     await placeOrder(orderId, [{ sku, quantity: 2 }]);
-    await tx((t) => confirm.execute(paymentAuthorized(orderId), t));
-    expect(await tx((t) => release.execute(orderCancelled(orderId), t))).toBe('released');
+    await react(confirm, paymentAuthorized(orderId));
+    expect(await react(release, orderCancelled(orderId))).toBe('released');
     expect(await stockOf(sku)).toEqual({ available: 4, reserved: 0, committed: 0 });
 
     const nothingHeld = randomUUID();
-    expect(await tx((t) => release.execute(orderCancelled(nothingHeld), t))).toBe('no-reservation');
+    expect(await react(release, orderCancelled(nothingHeld))).toBe('no-reservation');
     expect(await outbox(nothingHeld)).toEqual([]);
   });
 
@@ -390,7 +393,7 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     const paymentId = randomUUID();
     const authorized = paymentAuthorized(orderId, paymentId);
 
-    expect(await tx((t) => confirm.execute(authorized, t))).toBe('confirmed');
+    expect(await react(confirm, authorized)).toBe('confirmed');
 
     const reservation = (await reservationOf(orderId))!;
     expect(reservation).toMatchObject({ status: 'CONFIRMED', payment_id: paymentId });
@@ -402,17 +405,17 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
       headers: { correlationId: correlationOf(orderId), causationId: authorized.eventId },
     });
 
-    expect(await tx((t) => confirm.execute(paymentAuthorized(orderId, paymentId), t))).toBe('ignored');
+    expect(await react(confirm, paymentAuthorized(orderId, paymentId))).toBe('ignored');
     expect(await eventTypes(orderId)).toEqual(['StockReserved', 'ReservationConfirmed']);
-    expect(await tx((t) => confirm.execute(paymentAuthorized(randomUUID()), t))).toBe('no-reservation');
+    expect(await react(confirm, paymentAuthorized(randomUUID()))).toBe('no-reservation');
   });
 
   it('does not confirm a released reservation', async () => {
     const sku = await product(4);
     const orderId = randomUUID();
     await placeOrder(orderId, [{ sku, quantity: 1 }]);
-    await tx((t) => release.execute(orderCancelled(orderId), t));
-    expect(await tx((t) => confirm.execute(paymentAuthorized(orderId), t))).toBe('ignored');
+    await react(release, orderCancelled(orderId));
+    expect(await react(confirm, paymentAuthorized(orderId))).toBe('ignored');
     expect((await reservationOf(orderId))!).toMatchObject({ status: 'RELEASED', payment_id: null });
     expect(await stockOf(sku)).toEqual({ available: 4, reserved: 0, committed: 0 });
   });
@@ -427,11 +430,11 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
       { sku: a, quantity: 2 },
       { sku: b, quantity: 3 },
     ]);
-    expect(await tx((t) => commit.execute(fulfillmentRequested(orderId), t))).toBe('ignored'); // still HELD
-    await tx((t) => confirm.execute(paymentAuthorized(orderId), t));
+    expect(await react(commit, fulfillmentRequested(orderId))).toBe('ignored'); // still HELD
+    await react(confirm, paymentAuthorized(orderId));
     const requested = fulfillmentRequested(orderId);
 
-    expect(await tx((t) => commit.execute(requested, t))).toBe('committed');
+    expect(await react(commit, requested)).toBe('committed');
 
     expect(await stockOf(a)).toEqual({ available: 3, reserved: 0, committed: 2 });
     expect(await stockOf(b)).toEqual({ available: 2, reserved: 0, committed: 3 });
@@ -449,8 +452,8 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     });
 
     // Redelivery, and a late cancellation, change nothing once committed.
-    expect(await tx((t) => commit.execute(fulfillmentRequested(orderId), t))).toBe('ignored');
-    expect(await tx((t) => release.execute(orderCancelled(orderId), t))).toBe('ignored');
+    expect(await react(commit, fulfillmentRequested(orderId))).toBe('ignored');
+    expect(await react(release, orderCancelled(orderId))).toBe('ignored');
     expect(await stockOf(a)).toEqual({ available: 3, reserved: 0, committed: 2 });
     expect(await eventTypes(orderId)).toHaveLength(3);
   });
@@ -465,7 +468,7 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     await placeOrder(due, [{ sku, quantity: 2 }]);
     await placeOrder(notDue, [{ sku, quantity: 1 }]);
     await placeOrder(confirmedDue, [{ sku, quantity: 1 }]);
-    await tx((t) => confirm.execute(paymentAuthorized(confirmedDue), t));
+    await react(confirm, paymentAuthorized(confirmedDue));
     await expireNow([due, confirmedDue]);
 
     expect(await sweep()).toEqual({ scanned: 1, expired: 1 });
@@ -482,8 +485,8 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     });
 
     // The payment arrives too late: nothing happens (the order is being cancelled; payment voids then).
-    expect(await tx((t) => confirm.execute(paymentAuthorized(due), t))).toBe('ignored');
-    expect(await tx((t) => release.execute(orderCancelled(due), t))).toBe('ignored');
+    expect(await react(confirm, paymentAuthorized(due))).toBe('ignored');
+    expect(await react(release, orderCancelled(due))).toBe('ignored');
     expect((await reservationOf(due))!).toMatchObject({ status: 'EXPIRED', payment_id: null });
     expect(await eventTypes(due)).toEqual(['StockReserved', 'ReservationExpired']);
     expect(await stockOf(sku)).toEqual({ available: 4, reserved: 2, committed: 0 });
@@ -507,7 +510,7 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     const orderId = randomUUID();
     await placeOrder(orderId, [{ sku, quantity: 3 }]);
     await expireNow([orderId]);
-    const job = new ExpirySweep(expire, pool, { intervalMs: 50, batchSize: 10 });
+    const job = new ExpirySweep(expire, { intervalMs: 50, batchSize: 10 });
     job.onApplicationBootstrap();
     try {
       for (let i = 0; i < 100 && (await reservationOf(orderId))!.status !== 'EXPIRED'; i++)
@@ -526,9 +529,7 @@ describe('inventory reservations saga steps (real PostgreSQL)', () => {
     await expireNow(orderIds);
 
     // All confirmations and single-row sweeps at once, interleaved, each in its own transaction.
-    await Promise.all(
-      orderIds.flatMap((id) => [tx((t) => confirm.execute(paymentAuthorized(id), t)), sweep(1)]),
-    );
+    await Promise.all(orderIds.flatMap((id) => [react(confirm, paymentAuthorized(id)), sweep(1)]));
     await sweep(); // anything a sweep skipped while a confirmation held it is now CONFIRMED, not due
 
     const { rows } = await pool.query<{ order_id: string; status: string; events: string[] | null }>(

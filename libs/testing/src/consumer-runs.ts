@@ -8,6 +8,7 @@ import {
   Reaction,
   ServiceReactions,
   UnitOfWorkStore,
+  UnitsOfWork,
 } from '@ordermesh/platform';
 import type { Pool } from 'pg';
 
@@ -57,4 +58,13 @@ export function partitionRun(
     value: Buffer.from(JSON.stringify(e)),
     headers: { [HEADERS.eventType]: e.eventType },
   }));
+}
+
+/** One reaction to one event as a unit of work of its own (what a run of one does, minus the inbox row). */
+export function reactAlone<W, C, E>(
+  units: UnitsOfWork<W, C>,
+  reaction: { claims(event: E): C; react(event: E, work: W): Promise<unknown> },
+  event: E,
+): Promise<unknown> {
+  return units.run([reaction.claims(event)], (work) => reaction.react(event, work));
 }

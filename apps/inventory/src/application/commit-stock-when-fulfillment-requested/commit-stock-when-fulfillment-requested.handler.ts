@@ -1,26 +1,34 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
-import { appendToOutbox, buildEnvelope, Queryable } from '@ordermesh/platform';
-import { RESERVATION_REPOSITORY, ReservationRepository } from '../ports/reservation.repository.port';
+import type { Reaction } from '@ordermesh/platform';
+import type { InventoryClaim, InventoryUnitOfWork } from '../ports/inventory-unit-of-work.port';
 
 export type CommitOutcome = 'committed' | 'ignored' | 'no-reservation';
 
 /** Saga step 11: fulfilment of a CONFIRMED reservation moves its units reserved → committed. */
 @Injectable()
-export class CommitStockWhenFulfillmentRequested {
-  constructor(@Inject(RESERVATION_REPOSITORY) private readonly reservations: ReservationRepository) {}
+export class CommitStockWhenFulfillmentRequested implements Reaction<
+  InventoryUnitOfWork,
+  InventoryClaim,
+  'OrderFulfillmentRequested'
+> {
+  /** The order's reservation and the stock its lines hold. */
+  claims(event: EnvelopeOf<'OrderFulfillmentRequested'>): InventoryClaim {
+    return { orderId: event.payload.orderId, movesStock: true };
+  }
 
-  async execute(event: EnvelopeOf<'OrderFulfillmentRequested'>, tx: Queryable): Promise<CommitOutcome> {
+  async react(
+    event: EnvelopeOf<'OrderFulfillmentRequested'>,
+    work: InventoryUnitOfWork,
+  ): Promise<CommitOutcome> {
     const { orderId } = event.payload;
-    const reservation = await this.reservations.lockByOrder(tx, orderId);
+    const reservation = work.reservationOf(orderId);
     if (!reservation) return 'no-reservation';
     const t = reservation.commit();
     if (!t.applied) return 'ignored';
-    await this.reservations.save(tx, [reservation], t.stockMove);
-    const ctx = { correlationId: event.correlationId, causationId: event.eventId };
-    await appendToOutbox(tx, 'reservation', [
-      buildEnvelope('inventory', 'StockCommitted', orderId, { orderId, reservationId: reservation.id }, ctx),
-    ]);
+    work.save(reservation, t.stockMove);
+    const payload = { orderId, reservationId: reservation.id };
+    work.publish(event, [{ type: 'StockCommitted', aggregateId: orderId, payload }]);
     return 'committed';
   }
 }

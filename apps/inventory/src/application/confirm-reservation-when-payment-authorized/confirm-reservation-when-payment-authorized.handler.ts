@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
-import { appendToOutbox, buildEnvelope, Queryable } from '@ordermesh/platform';
-import { RESERVATION_REPOSITORY, ReservationRepository } from '../ports/reservation.repository.port';
+import type { Reaction } from '@ordermesh/platform';
+import type { InventoryClaim, InventoryUnitOfWork } from '../ports/inventory-unit-of-work.port';
 
 export type ConfirmOutcome = 'confirmed' | 'ignored' | 'no-reservation';
 
@@ -11,21 +11,25 @@ export type ConfirmOutcome = 'confirmed' | 'ignored' | 'no-reservation';
  * An EXPIRED or RELEASED reservation stays as it is: the order is being cancelled and the payment voids then.
  */
 @Injectable()
-export class ConfirmReservationWhenPaymentAuthorized {
-  constructor(@Inject(RESERVATION_REPOSITORY) private readonly reservations: ReservationRepository) {}
+export class ConfirmReservationWhenPaymentAuthorized implements Reaction<
+  InventoryUnitOfWork,
+  InventoryClaim,
+  'PaymentAuthorized'
+> {
+  /** The order's reservation only: confirming moves no units. */
+  claims(event: EnvelopeOf<'PaymentAuthorized'>): InventoryClaim {
+    return { orderId: event.payload.orderId };
+  }
 
-  async execute(event: EnvelopeOf<'PaymentAuthorized'>, tx: Queryable): Promise<ConfirmOutcome> {
+  async react(event: EnvelopeOf<'PaymentAuthorized'>, work: InventoryUnitOfWork): Promise<ConfirmOutcome> {
     const { orderId, paymentId } = event.payload;
-    const reservation = await this.reservations.lockByOrder(tx, orderId);
+    const reservation = work.reservationOf(orderId);
     if (!reservation) return 'no-reservation';
     const t = reservation.confirm(paymentId);
     if (!t.applied) return 'ignored';
-    await this.reservations.save(tx, [reservation], t.stockMove);
+    work.save(reservation, t.stockMove);
     const payload = { orderId, reservationId: reservation.id, paymentId };
-    const ctx = { correlationId: event.correlationId, causationId: event.eventId };
-    await appendToOutbox(tx, 'reservation', [
-      buildEnvelope('inventory', 'ReservationConfirmed', orderId, payload, ctx),
-    ]);
+    work.publish(event, [{ type: 'ReservationConfirmed', aggregateId: orderId, payload }]);
     return 'confirmed';
   }
 }

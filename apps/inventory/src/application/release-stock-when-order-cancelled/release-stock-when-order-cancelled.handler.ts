@@ -1,27 +1,31 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
-import { appendToOutbox, buildEnvelope, Queryable } from '@ordermesh/platform';
-import { RESERVATION_REPOSITORY, ReservationRepository } from '../ports/reservation.repository.port';
+import type { Reaction } from '@ordermesh/platform';
+import type { InventoryClaim, InventoryUnitOfWork } from '../ports/inventory-unit-of-work.port';
 
 export type ReleaseOutcome = 'released' | 'ignored' | 'no-reservation';
 
 /** Saga step 8: a cancelled order's HELD or CONFIRMED reservation gives its units back to available. */
 @Injectable()
-export class ReleaseStockWhenOrderCancelled {
-  constructor(@Inject(RESERVATION_REPOSITORY) private readonly reservations: ReservationRepository) {}
+export class ReleaseStockWhenOrderCancelled implements Reaction<
+  InventoryUnitOfWork,
+  InventoryClaim,
+  'OrderCancelled'
+> {
+  /** The order's reservation and the stock its lines hold. */
+  claims(event: EnvelopeOf<'OrderCancelled'>): InventoryClaim {
+    return { orderId: event.payload.orderId, movesStock: true };
+  }
 
-  async execute(event: EnvelopeOf<'OrderCancelled'>, tx: Queryable): Promise<ReleaseOutcome> {
+  async react(event: EnvelopeOf<'OrderCancelled'>, work: InventoryUnitOfWork): Promise<ReleaseOutcome> {
     const { orderId } = event.payload;
-    const reservation = await this.reservations.lockByOrder(tx, orderId);
+    const reservation = work.reservationOf(orderId);
     if (!reservation) return 'no-reservation';
     const t = reservation.release();
     if (!t.applied) return 'ignored';
-    await this.reservations.save(tx, [reservation], t.stockMove);
+    work.save(reservation, t.stockMove);
     const payload = { orderId, reservationId: reservation.id, reason: 'ORDER_CANCELLED' as const };
-    const ctx = { correlationId: event.correlationId, causationId: event.eventId };
-    await appendToOutbox(tx, 'reservation', [
-      buildEnvelope('inventory', 'StockReleased', orderId, payload, ctx),
-    ]);
+    work.publish(event, [{ type: 'StockReleased', aggregateId: orderId, payload }]);
     return 'released';
   }
 }

@@ -1,12 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EnvelopeOf } from '@ordermesh/contracts';
-import {
-  activeTraceCarrier,
-  appendToOutbox,
-  buildEnvelope,
-  PermanentHandlerError,
-  Queryable,
-} from '@ordermesh/platform';
+import { activeTraceCarrier, PermanentHandlerError, type Reaction } from '@ordermesh/platform';
 import { allocate, mergeBySku, ReservationTotalOverflowError } from '../../domain/stock-allocation';
 import {
   CLOCK,
@@ -16,7 +10,7 @@ import {
   RESERVATION_POLICY,
   ReservationPolicy,
 } from '../ports/clock.port';
-import { RESERVATION_REPOSITORY, ReservationRepository } from '../ports/reservation.repository.port';
+import type { InventoryClaim, InventoryUnitOfWork } from '../ports/inventory-unit-of-work.port';
 
 export type ReserveOutcome = 'reserved' | 'failed' | 'already-reserved';
 
@@ -26,42 +20,42 @@ export type ReserveOutcome = 'reserved' | 'failed' | 'already-reserved';
  * reservation changes nothing and emits nothing.
  */
 @Injectable()
-export class ReserveStockWhenOrderPlaced {
+export class ReserveStockWhenOrderPlaced implements Reaction<
+  InventoryUnitOfWork,
+  InventoryClaim,
+  'OrderPlaced'
+> {
   constructor(
-    @Inject(RESERVATION_REPOSITORY) private readonly reservations: ReservationRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
     @Inject(RESERVATION_POLICY) private readonly policy: ReservationPolicy,
   ) {}
 
-  async execute(event: EnvelopeOf<'OrderPlaced'>, tx: Queryable): Promise<ReserveOutcome> {
+  /** The order's reservation (is there one already?) and the stock rows of its lines. */
+  claims(event: EnvelopeOf<'OrderPlaced'>): InventoryClaim {
+    return { orderId: event.payload.orderId, reserves: skusOf(event) };
+  }
+
+  async react(event: EnvelopeOf<'OrderPlaced'>, work: InventoryUnitOfWork): Promise<ReserveOutcome> {
     const { orderId, customerId } = event.payload;
-    const ctx = { correlationId: event.correlationId, causationId: event.eventId };
-    const skus = mergeBySku(event.payload.lines).map((l) => l.sku);
-    // Locking first also serialises a duplicate OrderPlaced behind the original (they share SKUs), so the
-    // existence checks below see its reservation once it has committed.
-    const offers = await this.reservations.lockStock(tx, skus);
+    // A duplicate OrderPlaced (another event id) finds the original's reservation: its locks serialised them.
+    if (work.reservationOf(orderId)) return 'already-reserved';
     let allocation;
     try {
-      allocation = allocate(event.payload.lines, offers);
+      allocation = allocate(event.payload.lines, work.offers(skusOf(event)));
     } catch (err) {
       if (err instanceof ReservationTotalOverflowError)
         throw new PermanentHandlerError(err.message, err.code);
       throw err;
     }
-
     if (!allocation.ok) {
-      if (await this.reservations.existsForOrder(tx, orderId)) return 'already-reserved';
       const payload = { orderId, reason: allocation.reason, skus: allocation.skus };
-      await appendToOutbox(tx, 'reservation', [
-        buildEnvelope('inventory', 'StockReservationFailed', orderId, payload, ctx),
-      ]);
+      work.publish(event, [{ type: 'StockReservationFailed', aggregateId: orderId, payload }]);
       return 'failed';
     }
-
     const reservationId = this.ids.next();
     const expiresAt = new Date(this.clock.now().getTime() + this.policy.ttlMs);
-    const inserted = await this.reservations.insertHeld(tx, {
+    const held = work.hold({
       id: reservationId,
       orderId,
       customerId,
@@ -71,7 +65,7 @@ export class ReserveStockWhenOrderPlaced {
       correlationId: event.correlationId,
       traceparent: activeTraceCarrier().traceparent ?? null,
     });
-    if (!inserted) return 'already-reserved';
+    if (!held) return 'already-reserved';
     const payload = {
       orderId,
       customerId,
@@ -80,9 +74,10 @@ export class ReserveStockWhenOrderPlaced {
       total: allocation.total,
       expiresAt: expiresAt.toISOString(),
     };
-    await appendToOutbox(tx, 'reservation', [
-      buildEnvelope('inventory', 'StockReserved', orderId, payload, ctx),
-    ]);
+    work.publish(event, [{ type: 'StockReserved', aggregateId: orderId, payload }]);
     return 'reserved';
   }
 }
+
+const skusOf = (event: EnvelopeOf<'OrderPlaced'>): string[] =>
+  mergeBySku(event.payload.lines).map((l) => l.sku);

@@ -1,6 +1,6 @@
 import { Reservation, ReservationStatus } from '../../domain/reservation';
 
-/** A `reservations` row as pg returns it, and its mapping to the aggregate (the per-event path and runs share it). */
+/** A `reservations` row as pg returns it, and its mapping to the aggregate. */
 export interface ReservationRow {
   id: string;
   order_id: string;

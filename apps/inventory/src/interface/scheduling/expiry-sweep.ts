@@ -1,6 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { PG_POOL, withTransaction } from '@ordermesh/platform';
-import { Pool } from 'pg';
 import {
   EXPIRY_BATCH_SIZE,
   ExpireReservations,
@@ -16,6 +14,7 @@ export interface ExpirySweepOptions {
  * The timer edge of saga step 13: every `intervalMs` (runs never overlap), expire due reservations one batch per
  * transaction until a batch comes back short. Starts when the application has bootstrapped and stops, waiting for
  * the batch in flight, before the database pool closes. Safe on several instances (the use case skips locked rows).
+ * Each batch is one unit of work (its own transaction).
  */
 @Injectable()
 export class ExpirySweep implements OnApplicationBootstrap, OnModuleDestroy {
@@ -26,7 +25,6 @@ export class ExpirySweep implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly expire: ExpireReservations,
-    @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EXPIRY_SWEEP_OPTIONS) private readonly options: ExpirySweepOptions,
   ) {}
 
@@ -47,7 +45,7 @@ export class ExpirySweep implements OnApplicationBootstrap, OnModuleDestroy {
     const batchSize = this.options.batchSize ?? EXPIRY_BATCH_SIZE;
     let total = 0;
     for (;;) {
-      const batch = await withTransaction(this.pool, (tx) => this.expire.execute(tx, batchSize));
+      const batch = await this.expire.execute(batchSize);
       total += batch.expired;
       if (batch.scanned < batchSize || this.stopped) return total;
     }
