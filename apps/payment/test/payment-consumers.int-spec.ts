@@ -1,19 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EventEnvelope, fixtureEnvelope } from '@ordermesh/contracts';
-import { createHttpApp, EventProcessor, MessagingRuntime } from '@ordermesh/platform';
-import { createTestDatabase, request, TestDatabase, withClient } from '@ordermesh/testing';
+import {
+  createHttpApp,
+  EventProcessor,
+  OutboundMessage,
+  PG_POOL,
+  SERVICE_REACTIONS,
+  ServiceReactions,
+} from '@ordermesh/platform';
+import { createTestDatabase, reactionProcessor, request, TestDatabase, withClient } from '@ordermesh/testing';
 import { PaymentAppModule } from '../src/app.module';
 import { loadPaymentConfig } from '../src/config';
 
 /**
- * The saga reactions as the platform runs them: the app's own Kafka event transport (handlers found through
- * @EventPattern, the inbox transaction, contract validation), fed messages directly instead of from a broker.
+ * The saga reactions as the app wires them: its own reaction table, unit of work and gateway from its Nest module,
+ * run by the platform's event processor (inbox, contract validation, one unit of work per event) on the app's pool,
+ * fed messages directly instead of from a broker.
  */
-describe('payment consumers through the event transport (real PostgreSQL)', () => {
+describe('payment reactions as the app wires them (real PostgreSQL)', () => {
   let db: TestDatabase;
   let app: NestFastifyApplication;
   let processor: EventProcessor;
+  let dlq: OutboundMessage[];
   let offset = 0;
 
   beforeAll(async () => {
@@ -25,7 +34,11 @@ describe('payment consumers through the event transport (real PostgreSQL)', () =
       title: 't',
       description: 't',
     });
-    processor = app.get(MessagingRuntime).processor!;
+    // What the Kafka event transport consumes with.
+    const reactions = app.get<ServiceReactions>(SERVICE_REACTIONS);
+    const built = reactionProcessor(app.get(PG_POOL), 'payment-service', reactions);
+    processor = built.processor;
+    dlq = built.deadLettered;
   });
 
   afterAll(async () => {
@@ -54,7 +67,7 @@ describe('payment consumers through the event transport (real PostgreSQL)', () =
     ]);
   });
 
-  it('authorizes, captures and refunds through the transport; a redelivered event has no second effect', async () => {
+  it('authorizes, captures and refunds through the app reactions; a redelivered event has no second effect', async () => {
     const orderId = randomUUID();
     const customerId = randomUUID();
     const total = { amount: 5000, currency: 'EUR' };
@@ -86,6 +99,7 @@ describe('payment consumers through the event transport (real PostgreSQL)', () =
     });
     expect(await deliver(cancelled)).toBe('handled');
     expect(await deliver(cancelled)).toBe('duplicate');
+    expect(dlq).toEqual([]);
 
     const payments = await query<{ status: string; captured_amount: string; refunded_amount: string }>(
       'SELECT status, captured_amount, refunded_amount FROM payments WHERE order_id = $1',

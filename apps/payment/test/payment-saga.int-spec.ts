@@ -1,24 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { CancellationReason, EnvelopeOf, EVENTS, EventType, fixtureEnvelope } from '@ordermesh/contracts';
-import { PermanentHandlerError, withTransaction } from '@ordermesh/platform';
+import {
+  inUnitOfWork,
+  OutboxRows,
+  PermanentHandlerError,
+  Queryable,
+  TransactionalUnits,
+  withTransaction,
+} from '@ordermesh/platform';
 import { createTestDatabase, TestDatabase } from '@ordermesh/testing';
 import { AuthorizePaymentWhenStockReserved } from '../src/application/authorize-payment-when-stock-reserved/authorize-payment-when-stock-reserved.handler';
 import { CapturePaymentWhenFulfillmentRequested } from '../src/application/capture-payment-when-fulfillment-requested/capture-payment-when-fulfillment-requested.handler';
-import { PaymentStore } from '../src/application/ports/payment-store.port';
+import type { PaymentUnitOfWork } from '../src/application/ports/payment-unit-of-work.port';
 import { VoidOrRefundWhenOrderCancelled } from '../src/application/void-or-refund-when-order-cancelled/void-or-refund-when-order-cancelled.handler';
-import { Payment } from '../src/domain/payment';
 import { AuthorizationRequest, PaymentGateway } from '../src/domain/payment-gateway';
 import {
   MOCK_GATEWAY_CUSTOMERS,
   MockPaymentGateway,
   mockAuthorizationRef,
 } from '../src/infrastructure/gateway/mock-payment-gateway';
-import { SqlPaymentStore } from '../src/infrastructure/sql/sql-payment.store';
+import { PaymentRun, SqlPaymentUnitOfWork } from '../src/infrastructure/sql/payment-unit-of-work';
 
 const LIMIT = 100_000;
 const clock = { now: () => new Date() };
 const ids = { next: () => randomUUID() };
+const producer = { service: 'payment' as const, aggregateType: 'payment' };
 
 /** The mock gateway, recording every call. */
 class RecordingGateway implements PaymentGateway {
@@ -113,6 +120,10 @@ interface OutboxRow {
   headers: { correlationId: string; causationId: string | null; producer: string };
 }
 
+/**
+ * Each reaction as the platform runs it, minus the inbox: one unit of work (one transaction) over the order it
+ * claims, on the real SQL unit of work; the reaction's outcome and errors come back to the test.
+ */
 describe('payment saga reactions (real PostgreSQL)', () => {
   let db: TestDatabase;
   let pool: Pool;
@@ -120,7 +131,7 @@ describe('payment saga reactions (real PostgreSQL)', () => {
   let authorize: AuthorizePaymentWhenStockReserved;
   let cancel: VoidOrRefundWhenOrderCancelled;
   let capture: CapturePaymentWhenFulfillmentRequested;
-  const store = new SqlPaymentStore();
+  const store = new SqlPaymentUnitOfWork();
 
   beforeAll(async () => {
     db = await createTestDatabase('payment');
@@ -129,9 +140,9 @@ describe('payment saga reactions (real PostgreSQL)', () => {
 
   beforeEach(() => {
     gateway = new RecordingGateway(new MockPaymentGateway({ authorizationLimit: LIMIT, latencyMs: 0 }));
-    authorize = new AuthorizePaymentWhenStockReserved(store, gateway, clock, ids);
-    cancel = new VoidOrRefundWhenOrderCancelled(store, gateway, clock);
-    capture = new CapturePaymentWhenFulfillmentRequested(store, gateway, clock);
+    authorize = new AuthorizePaymentWhenStockReserved(gateway, clock, ids);
+    cancel = new VoidOrRefundWhenOrderCancelled(gateway, clock);
+    capture = new CapturePaymentWhenFulfillmentRequested(gateway, clock);
   });
 
   afterAll(async () => {
@@ -139,12 +150,19 @@ describe('payment saga reactions (real PostgreSQL)', () => {
     await db?.drop();
   });
 
-  const onStockReserved = (env: EnvelopeOf<'StockReserved'>, uc = authorize) =>
-    withTransaction(pool, (tx) => uc.execute(env, tx));
-  const onOrderCancelled = (env: EnvelopeOf<'OrderCancelled'>, uc = cancel) =>
-    withTransaction(pool, (tx) => uc.execute(env, tx));
-  const onFulfillmentRequested = (env: EnvelopeOf<'OrderFulfillmentRequested'>) =>
-    withTransaction(pool, (tx) => capture.execute(env, tx));
+  /** The event's reaction as one unit of work over what it claims (re-run whole on a serialization failure). */
+  function react<T extends EventType, R>(
+    reaction: { claims(e: EnvelopeOf<T>): string; react(e: EnvelopeOf<T>, w: PaymentUnitOfWork): Promise<R> },
+    env: EnvelopeOf<T>,
+    on: SqlPaymentUnitOfWork = store,
+  ): Promise<R> {
+    return new TransactionalUnits(pool, on, producer).run([reaction.claims(env)], (work) =>
+      reaction.react(env, work),
+    );
+  }
+  const onStockReserved = (env: EnvelopeOf<'StockReserved'>, uc = authorize) => react(uc, env);
+  const onOrderCancelled = (env: EnvelopeOf<'OrderCancelled'>, uc = cancel) => react(uc, env);
+  const onFulfillmentRequested = (env: EnvelopeOf<'OrderFulfillmentRequested'>) => react(capture, env);
 
   async function payments(orderId: string): Promise<PaymentRow[]> {
     const { rows } = await pool.query<PaymentRow>(
@@ -271,7 +289,6 @@ describe('payment saga reactions (real PostgreSQL)', () => {
 
     it('keeps large amounts exact (BIGINT round trip, integer in the event)', async () => {
       const big = new AuthorizePaymentWhenStockReserved(
-        store,
         new MockPaymentGateway({ authorizationLimit: Number.MAX_SAFE_INTEGER, latencyMs: 0 }),
         clock,
         ids,
@@ -288,15 +305,15 @@ describe('payment saga reactions (real PostgreSQL)', () => {
     it('if the transaction fails after the gateway call, the retry gets the same authorization and still one payment', async () => {
       const orderId = randomUUID();
       let failures = 1;
-      const flaky: PaymentStore = Object.assign(Object.create(store) as SqlPaymentStore, {
-        insert: async (tx: PoolClient, payment: Payment) => {
+      // The unit's write fails once, after the gateway authorized.
+      class FlakyStore extends SqlPaymentUnitOfWork {
+        override async flush(tx: Queryable, run: PaymentRun, outbox: OutboxRows): Promise<void> {
           if (failures-- > 0) throw Object.assign(new Error('could not serialize access'), { code: '40001' });
-          return store.insert(tx, payment);
-        },
-      });
-      const uc = new AuthorizePaymentWhenStockReserved(flaky, gateway, clock, ids);
-      // withTransaction re-runs the whole function on a serialization failure, as the event processor would.
-      await expect(onStockReserved(stockReserved(orderId), uc)).resolves.toBe('AUTHORIZED');
+          return super.flush(tx, run, outbox);
+        }
+      }
+      // The unit is re-run whole on a serialization failure, as the event processor would.
+      await expect(react(authorize, stockReserved(orderId), new FlakyStore())).resolves.toBe('AUTHORIZED');
       expect(gateway.calls).toEqual(['authorize', 'authorize']);
       expect(new Set(gateway.refs).size).toBe(1);
       expect(await payments(orderId)).toEqual([
@@ -406,12 +423,12 @@ describe('payment saga reactions (real PostgreSQL)', () => {
       const orderId = randomUUID();
       const authorizing = onStockReserved(
         stockReserved(orderId),
-        new AuthorizePaymentWhenStockReserved(store, slow, clock, ids),
+        new AuthorizePaymentWhenStockReserved(slow, clock, ids),
       );
       await new Promise((r) => setTimeout(r, 100)); // the authorization holds the order lock and waits for the gateway
       const cancelling = onOrderCancelled(
         orderCancelled(orderId),
-        new VoidOrRefundWhenOrderCancelled(store, gateway, clock),
+        new VoidOrRefundWhenOrderCancelled(gateway, clock),
       );
       await expect(authorizing).resolves.toBe('AUTHORIZED');
       await expect(cancelling).resolves.toEqual({ result: 'VOIDED' });
@@ -420,13 +437,15 @@ describe('payment saga reactions (real PostgreSQL)', () => {
     });
 
     it('an authorization arriving while a cancellation is in flight authorizes nothing', async () => {
-      const slowCancel = new VoidOrRefundWhenOrderCancelled(store, gateway, clock);
       const orderId = randomUUID();
-      // Hold the cancellation's transaction open after it recorded the cancellation.
+      const env = orderCancelled(orderId);
+      // Hold the cancellation's transaction open after its unit of work wrote the cancellation.
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
       const cancelling = withTransaction(pool, async (tx) => {
-        const out = await slowCancel.execute(orderCancelled(orderId), tx);
+        const out = await inUnitOfWork(tx, store, producer, [cancel.claims(env)], (work) =>
+          cancel.react(env, work),
+        );
         await held;
         return out;
       });

@@ -1,25 +1,13 @@
-import { EnvelopeOf, EventType, PayloadOf } from '@ordermesh/contracts';
-import { buildEnvelope, OutboxEntry } from '@ordermesh/platform';
+import { PayloadOf } from '@ordermesh/contracts';
+import type { NewEvent } from '@ordermesh/platform';
 import { Payment } from '../domain/payment';
 
 export type PaymentEventType =
   'PaymentAuthorized' | 'PaymentDeclined' | 'PaymentVoided' | 'PaymentCaptured' | 'PaymentRefunded';
 
-/** A payment event caused by `cause`: same saga (correlation id), keyed by the order id. */
-export function paymentEvent<T extends PaymentEventType>(
-  type: T,
-  payload: PayloadOf<T>,
-  cause: EnvelopeOf<EventType>,
-  now: Date,
-): OutboxEntry {
-  return buildEnvelope(
-    'payment',
-    type,
-    payload.orderId,
-    payload,
-    { correlationId: cause.correlationId, causationId: cause.eventId },
-    now,
-  );
+/** A payment event as the unit of work publishes it: keyed by its order, so one order's events stay in order. */
+export function paymentEvent<T extends PaymentEventType>(type: T, payload: PayloadOf<T>): NewEvent<T> {
+  return { type, aggregateId: payload.orderId, payload };
 }
 
 /** `{ orderId, paymentId, amount }`, the payload of every money-moving payment event. */

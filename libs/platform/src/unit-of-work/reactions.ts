@@ -1,5 +1,4 @@
 import type { FactoryProvider, Provider, Type } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type { EventType } from '@ordermesh/contracts';
 import type { Pool } from 'pg';
 import { PG_POOL } from '../db/database.module';
@@ -36,17 +35,22 @@ export function provideReactions<W, C>(def: ReactionsDefinition<W, C>): Provider
   const classes = [...new Set(Object.values(def.reactions))] as Type<Reaction<W, C>>[];
   const table: FactoryProvider = {
     provide: SERVICE_REACTIONS,
-    inject: [ModuleRef, def.store],
-    useFactory: (refs: ModuleRef, store: UnitOfWorkStore<W, C>): ServiceReactions<W, C> => ({
-      producer: def.producer,
-      store,
-      reactions: new Map(
-        Object.entries(def.reactions).map(([type, cls]) => [
-          type,
-          refs.get(cls as Type<Reaction<W, C>>, { strict: true }),
-        ]),
-      ),
-    }),
+    // The reactions are injected, not looked up: a lookup while Nest is still resolving a reaction's own
+    // dependencies (e.g. an async factory) returns an instance whose constructor has not run yet.
+    inject: [def.store, ...classes],
+    useFactory: (store: UnitOfWorkStore<W, C>, ...instances: Reaction<W, C>[]): ServiceReactions<W, C> => {
+      const byClass = new Map(classes.map((cls, i) => [cls, instances[i]!]));
+      return {
+        producer: def.producer,
+        store,
+        reactions: new Map(
+          Object.entries(def.reactions).map(([type, cls]) => [
+            type,
+            byClass.get(cls as Type<Reaction<W, C>>)!,
+          ]),
+        ),
+      };
+    },
   };
   const commands: Provider[] = def.commands
     ? [

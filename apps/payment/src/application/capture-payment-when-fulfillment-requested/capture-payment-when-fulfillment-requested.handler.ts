@@ -1,10 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EnvelopeOf } from '@ordermesh/contracts';
-import { appendToOutbox } from '@ordermesh/platform';
+import type { Reaction, TracedEnvelope } from '@ordermesh/platform';
 import { PaymentStatus } from '../../domain/payment';
 import { PAYMENT_GATEWAY, PaymentGateway } from '../../domain/payment-gateway';
 import { CLOCK, Clock } from '../ports/clock.port';
-import { PAYMENT_STORE, PaymentStore, Tx } from '../ports/payment-store.port';
+import type { PaymentUnitOfWork } from '../ports/payment-unit-of-work.port';
 import { callGateway } from '../gateway-call';
 import { moneyPayload, paymentEvent } from '../saga-events';
 
@@ -13,29 +13,44 @@ export type CaptureOutcome =
 
 /** Saga step 11: the order is being fulfilled, so take the money that was held. */
 @Injectable()
-export class CapturePaymentWhenFulfillmentRequested {
+export class CapturePaymentWhenFulfillmentRequested implements Reaction<
+  PaymentUnitOfWork,
+  string,
+  'OrderFulfillmentRequested'
+> {
+  private readonly log = new Logger('CapturePaymentWhenFulfillmentRequested');
+
   constructor(
-    @Inject(PAYMENT_STORE) private readonly store: PaymentStore,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(event: EnvelopeOf<'OrderFulfillmentRequested'>, tx: Tx): Promise<CaptureOutcome> {
+  claims(event: EnvelopeOf<'OrderFulfillmentRequested'>): string {
+    return event.payload.orderId;
+  }
+
+  async react(
+    event: TracedEnvelope<EnvelopeOf<'OrderFulfillmentRequested'>>,
+    work: PaymentUnitOfWork,
+  ): Promise<CaptureOutcome> {
     const { orderId } = event.payload;
-    await this.store.lockOrder(tx, orderId);
-    const payment = await this.store.findByOrderIdForUpdate(tx, orderId);
+    const payment = work.paymentOf(orderId);
     // The order only requests fulfilment once CONFIRMED, which needs our authorization: no payment is an anomaly
-    // worth a log line, not a retry.
-    if (!payment) return { result: 'NO_PAYMENT' };
+    // worth a warning, not a retry.
+    if (!payment) return this.nothingToCapture({ result: 'NO_PAYMENT' });
     const now = this.clock.now();
     const t = payment.capture(now);
     // Already CAPTURED (a redelivery) or never capturable (declined, voided, refunded): nothing to do.
-    if (!t.changed) return { result: 'NOT_CAPTURABLE', status: t.status };
+    if (!t.changed) return this.nothingToCapture({ result: 'NOT_CAPTURABLE', status: t.status });
     await callGateway(() => this.gateway.capture(t.gatewayRef, t.amount));
-    await this.store.update(tx, payment);
-    await appendToOutbox(tx, 'payment', [
-      paymentEvent('PaymentCaptured', moneyPayload(payment, t.amount), event, now),
-    ]);
+    work.update(payment);
+    work.publish(event, [paymentEvent('PaymentCaptured', moneyPayload(payment, t.amount))], now);
     return { result: 'CAPTURED' };
+  }
+
+  /** Capturing anything but an AUTHORIZED payment means the saga went somewhere unexpected (or a redelivery). */
+  private nothingToCapture(outcome: CaptureOutcome): CaptureOutcome {
+    this.log.warn(outcome, 'OrderFulfillmentRequested: nothing to capture');
+    return outcome;
   }
 }

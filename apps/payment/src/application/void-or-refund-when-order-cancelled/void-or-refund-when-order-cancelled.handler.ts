@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EnvelopeOf } from '@ordermesh/contracts';
-import { appendToOutbox } from '@ordermesh/platform';
+import type { Reaction, TracedEnvelope } from '@ordermesh/platform';
 import { PaymentStatus } from '../../domain/payment';
 import { PAYMENT_GATEWAY, PaymentGateway } from '../../domain/payment-gateway';
 import { CLOCK, Clock } from '../ports/clock.port';
-import { PAYMENT_STORE, PaymentStore, Tx } from '../ports/payment-store.port';
+import type { PaymentUnitOfWork } from '../ports/payment-unit-of-work.port';
 import { callGateway } from '../gateway-call';
 import { moneyPayload, paymentEvent } from '../saga-events';
 
@@ -16,18 +16,23 @@ export type CancelOutcome =
  * an authorization or refund a capture.
  */
 @Injectable()
-export class VoidOrRefundWhenOrderCancelled {
+export class VoidOrRefundWhenOrderCancelled implements Reaction<PaymentUnitOfWork, string, 'OrderCancelled'> {
   constructor(
-    @Inject(PAYMENT_STORE) private readonly store: PaymentStore,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(event: EnvelopeOf<'OrderCancelled'>, tx: Tx): Promise<CancelOutcome> {
+  claims(event: EnvelopeOf<'OrderCancelled'>): string {
+    return event.payload.orderId;
+  }
+
+  async react(
+    event: TracedEnvelope<EnvelopeOf<'OrderCancelled'>>,
+    work: PaymentUnitOfWork,
+  ): Promise<CancelOutcome> {
     const { orderId, reason } = event.payload;
-    await this.store.lockOrder(tx, orderId);
-    await this.store.recordCancellation(tx, orderId, reason);
-    const payment = await this.store.findByOrderIdForUpdate(tx, orderId);
+    work.recordCancellation(orderId, reason);
+    const payment = work.paymentOf(orderId);
     if (!payment) return { result: 'NO_PAYMENT' };
 
     const now = this.clock.now();
@@ -37,20 +42,16 @@ export class VoidOrRefundWhenOrderCancelled {
         if (!t.changed) break;
         // Voiding (and refunding) the same reference again after a rolled-back attempt is harmless at the gateway.
         await callGateway(() => this.gateway.void(t.gatewayRef));
-        await this.store.update(tx, payment);
-        await appendToOutbox(tx, 'payment', [
-          paymentEvent('PaymentVoided', moneyPayload(payment, t.amount), event, now),
-        ]);
+        work.update(payment);
+        work.publish(event, [paymentEvent('PaymentVoided', moneyPayload(payment, t.amount))], now);
         return { result: 'VOIDED' };
       }
       case 'REFUND': {
         const t = payment.refund(now);
         if (!t.changed) break;
         await callGateway(() => this.gateway.refund(t.gatewayRef, t.amount));
-        await this.store.update(tx, payment);
-        await appendToOutbox(tx, 'payment', [
-          paymentEvent('PaymentRefunded', moneyPayload(payment, t.amount), event, now),
-        ]);
+        work.update(payment);
+        work.publish(event, [paymentEvent('PaymentRefunded', moneyPayload(payment, t.amount))], now);
         return { result: 'REFUNDED' };
       }
       case 'NONE':
