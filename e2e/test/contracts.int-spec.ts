@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS, EventType, fixtureEnvelope, TOPICS, dlqTopic } from '@ordermesh/contracts';
-import { createKafka, listDlq, MessagingRuntime, ProcessOutcome } from '@ordermesh/platform';
+import {
+  createKafka,
+  EventProcessor,
+  listDlq,
+  MessagingRuntime,
+  ProcessOutcome,
+  SERVICE_REACTIONS,
+  ServiceReactions,
+} from '@ordermesh/platform';
 import { SagaStack } from '@ordermesh/testing';
 import { startStack } from './stack';
 
 /**
  * Contract tests: every producer's fixture of every event is fed through every service that consumes it, through
- * the same processor the Kafka transport uses. Each must pass the consumer's contract validation and reach its
+ * a processor built as the Kafka transport builds it (the service's own reaction table, unit of work, pool and DLQ). Each must pass the consumer's contract validation and reach its
  * handler; what the handler then decides about an order it has never seen is business, not contract.
  */
 describe('event contracts across services', () => {
@@ -24,7 +32,15 @@ describe('event contracts across services', () => {
     const consumed = new Map<EventType, string[]>();
     const outcomes: { service: string; type: string; outcome: ProcessOutcome }[] = [];
     for (const service of ['order', 'inventory', 'payment'] as const) {
-      const processor = stack.apps[service]!.get(MessagingRuntime).processor!;
+      const app = stack.apps[service]!;
+      const runtime = app.get(MessagingRuntime);
+      const processor = new EventProcessor({
+        pool: runtime.pool,
+        consumer: `${service}-service`,
+        service: app.get<ServiceReactions>(SERVICE_REACTIONS),
+        dlq: runtime.publisher,
+        retry: runtime.options.retry,
+      });
       for (const type of processor.subscribedEventTypes as EventType[]) {
         consumed.set(type, [...(consumed.get(type) ?? []), service]);
         const envelope = fixtureEnvelope(type, { eventId: randomUUID() });
