@@ -236,7 +236,8 @@ describe('tracing and log correlation across the three services', () => {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const aboutOrder = lines.filter((l) => l.orderId === orderId);
+    // Consumed events' lines name their aggregate (the order, for every saga event).
+    const aboutOrder = lines.filter((l) => l.aggregateId === orderId);
     expect(new Set(aboutOrder.map((l) => l.service))).toEqual(new Set(['order', 'inventory', 'payment']));
     const correlationId = aboutOrder[0]!.correlationId;
     expect(correlationId).toEqual(expect.any(String));
