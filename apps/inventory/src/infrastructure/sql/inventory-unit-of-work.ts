@@ -202,8 +202,12 @@ export class SqlInventoryUnitOfWork implements UnitOfWorkStore<InventoryRun, Inv
          ON CONFLICT (order_id) DO NOTHING
          RETURNING id
        ), ins_lines AS (
+         -- Only for reservations this statement inserted: a concurrent duplicate that won the order's row leaves
+         -- \`ins\` short, the counts below fail the unit, and its retry finds the winner's reservation.
          INSERT INTO reservation_lines (reservation_id, sku, quantity, unit_price_amount, currency)
-         SELECT * FROM unnest($11::uuid[], $12::text[], $13::int[], $14::bigint[], $15::text[])
+         SELECT x.* FROM unnest($11::uuid[], $12::text[], $13::int[], $14::bigint[], $15::text[])
+                  AS x(reservation_id, sku, quantity, unit_price_amount, currency)
+           JOIN ins ON ins.id = x.reservation_id
        ), upd AS (
          UPDATE reservations t SET status = u.status, payment_id = u.payment_id, updated_at = now()
            FROM unnest($16::uuid[], $17::"ReservationStatus"[], $18::uuid[]) AS u(id, status, payment_id)
